@@ -1,0 +1,5 @@
+// The single entry point of eddy's analytics core: every kernel is exported from here
+// so that one .wasm serves the Node runner and the browser workers unchanged.
+// Kernel exports are prefixed with the kernel's name (window_*, join_*, ...) to keep
+// the flat WebAssembly export namespace unambiguous.
+export * from "./version";

@@ -1,0 +1,43 @@
+/**
+ * `eddy` command dispatcher. Each subcommand lives in src/server/commands/<name>.ts and
+ * exports `run(argv): Promise<number>` (the exit code), so that tests can call it in-process.
+ */
+import { UsageError } from "./args";
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const COMMANDS: Record<string, Command> = {
+  generate: { summary: "produce realistic clickstream, transactions and orders (to Kafka or a JSONL file)", load: () => import("./commands/generate") },
+  start: { summary: "one-command demo: local broker (unless KAFKA_BROKERS) + generator", load: () => import("./commands/start") },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: eddy <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun \`eddy <command> --help\` for a command's options.`;
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`eddy: unknown command '${name}'.\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await cmd.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`eddy ${name}: ${err.message}`);
+      return 2;
+    }
+    console.error(`eddy ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.EDDY_DEBUG) console.error(err);
+    return 1;
+  }
+}
