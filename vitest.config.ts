@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     pool: "forks",
+    env: { KAFKAJS_NO_PARTITIONER_WARNING: "1" },
     projects: [
       {
         extends: true,
