@@ -3,3 +3,4 @@
 // Kernel exports are prefixed with the kernel's name (window_*, join_*, ...) to keep
 // the flat WebAssembly export namespace unambiguous.
 export * from "./version";
+export { core_io_reserve, core_io_ptr } from "./bytes-util";
