@@ -1,6 +1,7 @@
 // The core-wide IO buffer used for snapshots (format in layout.ts) plus a little-endian
 // writer and a bounds-checked reader over it. One buffer per WebAssembly instance: a
 // snapshot is copied out by the host before the next kernel call.
+import { regrow } from "./mem-util";
 import { SNAPSHOT_MAGIC, SNAPSHOT_HEADER_BYTES, ERR_SNAPSHOT_MAGIC, ERR_SNAPSHOT_VERSION, ERR_SNAPSHOT_KIND, ERR_SNAPSHOT_CORRUPT } from "./layout";
 
 let ioBuf: usize = 0;
@@ -14,7 +15,7 @@ function ensure(size: usize): void {
   if (size <= ioCap) return;
   let ncap = ioCap == 0 ? <usize>4096 : ioCap;
   while (ncap < size) ncap <<= 1;
-  ioBuf = heap.realloc(ioBuf, ncap);
+  ioBuf = regrow(ioBuf, ncap);
   ioCap = ncap;
 }
 
@@ -88,7 +89,7 @@ export function rBegin(len: i32, kind: i32, version: i32): i32 {
   if (payload + SNAPSHOT_HEADER_BYTES > <usize>len) return ERR_SNAPSHOT_CORRUPT;
   if (fnv1a(ioBuf + SNAPSHOT_HEADER_BYTES, payload) != load<u32>(ioBuf + 12)) return ERR_SNAPSHOT_CORRUPT;
   rpos = SNAPSHOT_HEADER_BYTES;
-  rend = SNAPSHOT_HEADER_BYTES + payload;
+  rend = <usize>SNAPSHOT_HEADER_BYTES + payload;
   rfail = false;
   return 0;
 }

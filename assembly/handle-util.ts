@@ -1,6 +1,7 @@
 // The core-wide handle table (conventions in layout.ts): handle h > 0 names entry h - 1,
 // which holds the instance's kernel kind and the pointer to its unmanaged state block.
 // The table lives in unmanaged memory and grows by doubling; freed entries are reused.
+import { regrow } from "./mem-util";
 
 let kinds: usize = 0; // i32 per entry, 0 = free
 let ptrs: usize = 0; // usize per entry
@@ -8,8 +9,8 @@ let cap: i32 = 0;
 
 function grow(): void {
   const ncap = cap == 0 ? 16 : cap << 1;
-  kinds = heap.realloc(kinds, <usize>ncap << 2);
-  ptrs = heap.realloc(ptrs, <usize>ncap << alignof<usize>());
+  kinds = regrow(kinds, <usize>ncap << 2);
+  ptrs = regrow(ptrs, <usize>ncap << alignof<usize>());
   memory.fill(kinds + (<usize>cap << 2), 0, <usize>(ncap - cap) << 2);
   cap = ncap;
 }

@@ -4,3 +4,5 @@
 // the flat WebAssembly export namespace unambiguous.
 export * from "./version";
 export { core_io_reserve, core_io_ptr } from "./bytes-util";
+export * from "./window";
+export * from "./watermark";

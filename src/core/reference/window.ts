@@ -1,0 +1,176 @@
+/**
+ * Reference implementation of keyed tumbling / sliding window aggregates, written for clarity:
+ * the oracle the WASM kernel (assembly/window.ts) is tested against. Same interface as the
+ * WASM wrapper ({@link WindowAggregate}); the semantics are SPEC "Time, windows and watermarks":
+ *
+ * - windows are [start, end); an event at t belongs to every window with start a multiple of
+ *   the slide and start <= t < start + size;
+ * - event i is added to each of its windows whose end > wm[i] (the watermark in force before
+ *   it); it is late when none is (non-finite times are late too);
+ * - advance(wm) closes windows with end <= wm, emitting their rows ordered by end then key,
+ *   exactly once, and forgets them.
+ */
+import type { WindowAggregate, WindowBatch, WindowRow, WindowRows, WindowSpec } from "../kernels/window";
+import { normalizeWindowSpec } from "../kernels/window";
+
+interface Agg {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  users: Set<number>;
+}
+
+interface OpenWindow {
+  start: number;
+  end: number;
+  keys: Map<number, Agg>;
+}
+
+function floorDiv(a: number, b: number): number {
+  // exact for integers: BigInt avoids the rounding of a / b near multiples
+  const q = BigInt(a) / BigInt(b);
+  const r = BigInt(a) % BigInt(b);
+  return Number(r < 0n ? q - 1n : q);
+}
+
+function toRows(rows: WindowRow[]): WindowRows {
+  return {
+    n: rows.length,
+    start: Float64Array.from(rows, (r) => r.start),
+    end: Float64Array.from(rows, (r) => r.end),
+    key: Uint32Array.from(rows, (r) => r.key),
+    count: Uint32Array.from(rows, (r) => r.count),
+    sum: Float64Array.from(rows, (r) => r.sum),
+    min: Float64Array.from(rows, (r) => r.min),
+    max: Float64Array.from(rows, (r) => r.max),
+    distinct: Uint32Array.from(rows, (r) => r.distinct),
+  };
+}
+
+/** Plain-TypeScript window aggregate (Maps and objects). */
+export class ReferenceWindow implements WindowAggregate {
+  readonly spec: Readonly<Required<WindowSpec>>;
+  /** Open windows by start. */
+  private windows = new Map<number, OpenWindow>();
+
+  constructor(spec: WindowSpec) {
+    this.spec = normalizeWindowSpec(spec);
+  }
+
+  process(batch: WindowBatch): Uint32Array {
+    const late: number[] = [];
+    const { sizeMs, slideMs } = this.spec;
+    for (let i = 0; i < batch.n; i++) {
+      const t = batch.time[i]!;
+      const wm = typeof batch.wm === "number" ? batch.wm : batch.wm[i]!;
+      if (!Number.isFinite(t)) {
+        late.push(i);
+        continue;
+      }
+      let added = false;
+      // starts: multiples of the slide with start <= t < start + size
+      const last = floorDiv(t, slideMs) * slideMs;
+      for (let start = last; start > t - sizeMs; start -= slideMs) {
+        const end = start + sizeMs;
+        if (end <= wm) continue; // this window has closed
+        this.add(start, end, batch, i);
+        added = true;
+      }
+      if (!added) late.push(i);
+    }
+    return Uint32Array.from(late);
+  }
+
+  private add(start: number, end: number, batch: WindowBatch, i: number): void {
+    let w = this.windows.get(start);
+    if (!w) {
+      w = { start, end, keys: new Map() };
+      this.windows.set(start, w);
+    }
+    const key = batch.key[i]!;
+    let a = w.keys.get(key);
+    if (!a) {
+      a = { count: 0, sum: 0, min: Infinity, max: -Infinity, users: new Set() };
+      w.keys.set(key, a);
+    }
+    const v = batch.value ? batch.value[i]! : 0;
+    a.count++;
+    if (this.spec.sum) a.sum += Math.trunc(v);
+    a.min = Math.min(a.min, v);
+    a.max = Math.max(a.max, v);
+    if (this.spec.distinct) a.users.add(batch.distinct ? batch.distinct[i]! : 0);
+  }
+
+  private rowsOf(w: OpenWindow): WindowRow[] {
+    const keys = [...w.keys.keys()].sort((a, b) => a - b);
+    const keepMinMax = this.spec.min || this.spec.max;
+    return keys.map((key) => {
+      const a = w.keys.get(key)!;
+      return {
+        start: w.start,
+        end: w.end,
+        key,
+        count: a.count,
+        sum: this.spec.sum ? a.sum : 0,
+        min: keepMinMax ? a.min : 0,
+        max: keepMinMax ? a.max : 0,
+        distinct: this.spec.distinct ? a.users.size : 0,
+      };
+    });
+  }
+
+  private sortedWindows(): OpenWindow[] {
+    return [...this.windows.values()].sort((a, b) => a.end - b.end);
+  }
+
+  advance(wm: number): WindowRows {
+    const rows: WindowRow[] = [];
+    for (const w of this.sortedWindows()) {
+      if (w.end > wm) continue;
+      rows.push(...this.rowsOf(w));
+      this.windows.delete(w.start);
+    }
+    return toRows(rows);
+  }
+
+  peek(): WindowRows {
+    return toRows(this.sortedWindows().flatMap((w) => this.rowsOf(w)));
+  }
+
+  openWindows(): number {
+    return this.windows.size;
+  }
+
+  snapshot(): Uint8Array {
+    const state = {
+      spec: this.spec,
+      windows: this.sortedWindows().map((w) => ({
+        start: w.start,
+        end: w.end,
+        keys: [...w.keys].map(([k, a]) => [k, a.count, a.sum, a.min, a.max, [...a.users]]),
+      })),
+    };
+    // ±Infinity does not survive JSON; min/max are finite once a key has an event
+    return new TextEncoder().encode(JSON.stringify(state));
+  }
+
+  /** Restores a {@link ReferenceWindow.snapshot}. */
+  static restore(bytes: Uint8Array): ReferenceWindow {
+    const state = JSON.parse(new TextDecoder().decode(bytes)) as {
+      spec: WindowSpec;
+      windows: { start: number; end: number; keys: [number, number, number, number, number, number[]][] }[];
+    };
+    const r = new ReferenceWindow(state.spec);
+    for (const w of state.windows) {
+      const keys = new Map<number, Agg>();
+      for (const [k, count, sum, min, max, users] of w.keys) keys.set(k, { count, sum, min, max, users: new Set(users) });
+      r.windows.set(w.start, { start: w.start, end: w.end, keys });
+    }
+    return r;
+  }
+
+  destroy(): void {
+    this.windows.clear();
+  }
+}
