@@ -1,0 +1,224 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { categoryBand, DEFAULT_CATALOG, loadCatalog } from "../../src/core/catalog";
+import { parseTimestamp, validate, type TopicKind } from "../../src/core/events";
+import { run } from "../../src/server/commands/generate";
+import { EventSource, jsonlLine, type GeneratedRecord, type SourceOptions } from "../../src/server/generator/source";
+
+const dir = mkdtempSync(join(tmpdir(), "eddy-gen-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function take(options: Partial<SourceOptions>, n: number): GeneratedRecord[] {
+  const src = new EventSource({ seed: 42, startMs: Date.UTC(2026, 0, 1), ...options });
+  return Array.from({ length: n }, () => src.next());
+}
+
+async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    const code = await run(args);
+    return { code, stderr: spy.mock.calls.map((c) => c.join(" ")).join("\n") };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe("eddy generate --out", () => {
+  it("same seed gives a byte-identical file; another seed a different one", async () => {
+    const args = ["--count", "20000", "--invalid-fraction", "0.05", "--late-fraction", "0.02", "--anomaly-fraction", "0.01"];
+    const a = join(dir, "a.jsonl"), b = join(dir, "b.jsonl"), c = join(dir, "c.jsonl");
+    expect((await cli([...args, "--seed", "9", "--out", a])).code).toBe(0);
+    expect((await cli([...args, "--seed", "9", "--out", b])).code).toBe(0);
+    expect((await cli([...args, "--seed", "10", "--out", c])).code).toBe(0);
+    const bytesA = readFileSync(a);
+    expect(bytesA.length).toBeGreaterThan(1_000_000);
+    expect(bytesA.equals(readFileSync(b))).toBe(true);
+    expect(bytesA.equals(readFileSync(c))).toBe(false);
+    const lines = bytesA.toString("utf8").trimEnd().split("\n");
+    expect(lines.length).toBe(20_000);
+    // With --seed and no --start the event clock starts at 2026-01-01T00:00:00Z.
+    const first = JSON.parse(lines.find((l) => l.includes('"action":"view"'))!);
+    expect(Math.abs(parseTimestamp(first.value.timestamp)! - Date.UTC(2026, 0, 1))).toBeLessThan(3_600_000);
+  });
+
+  it("writes {topic,key,value} lines: value is the event, or a string for a malformed message", () => {
+    const recs = take({ invalidFraction: 0.3 }, 3000);
+    const raw = recs.find((r) => r.raw)!;
+    const obj = recs.find((r) => !r.raw)!;
+    expect(JSON.parse(jsonlLine(raw))).toEqual({ topic: raw.topic, key: raw.key, value: raw.text });
+    expect(JSON.parse(jsonlLine(obj))).toEqual({ topic: obj.topic, key: obj.key, value: JSON.parse(obj.text) });
+  });
+
+  it("prints a one-line summary, and refuses bad flags with exit code 2", async () => {
+    const { code, stderr } = await cli(["--seed", "1", "--count", "500", "--out", join(dir, "s.jsonl")]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^generated 500 events \(\d+ clickstream, \d+ transactions, \d+ orders\) in [\d.]+s = .+\/s, invalid 0, late 0, anomalies 0, errors 0, retries 0, seed 1$/);
+    await expect(run(["--rate", "fast"])).rejects.toThrow(/--rate: expected a number > 0 or max/);
+    await expect(run(["--invalid-fraction", "2"])).rejects.toThrow(/--invalid-fraction/);
+    await expect(run(["--out", join(dir, "x.jsonl"), "--rate", "max"])).rejects.toThrow(/needs --count or --duration/);
+    await expect(run(["--catalog", join(dir, "missing.json"), "--count", "1", "--out", "-"])).rejects.toThrow(/--catalog: cannot read/);
+  });
+});
+
+describe("EventSource", () => {
+  it("every valid record passes the SPEC validator and every injected invalid one fails it", () => {
+    const recs = take({ invalidFraction: 0.1, lateFraction: 0.05, anomalyFraction: 0.05 }, 40_000);
+    const kinds = new Set<string>();
+    for (const r of recs) {
+      const v = validate(r.kind, r.text);
+      if (r.invalid) {
+        kinds.add(r.invalid);
+        expect(v.ok, `${r.invalid}: ${r.text}`).toBe(false);
+      } else {
+        expect(v.ok, `${r.text}: ${v.ok ? "" : v.reason}`).toBe(true);
+        if (v.ok) expect(v.event.user_id).toBe(r.key);
+        expect(r.topic).toBe(r.kind);
+      }
+    }
+    // Every SPEC invalid case is exercised.
+    expect([...kinds].sort()).toEqual(
+      ["bad-amount", "bad-timestamp", "missing-field", "non-finite-amount", "not-json", "unknown-action", "unknown-device", "wrong-type"],
+    );
+  });
+
+  it.each([0.01, 0.05, 0.2, 0.5])("injects invalid fraction %f within 1 percentage point", (f) => {
+    const n = 20_000;
+    const recs = take({ invalidFraction: f, seed: Math.round(f * 1000) }, n);
+    const invalid = recs.filter((r) => !validate(r.kind, r.text).ok).length;
+    expect(Math.abs(invalid / n - f)).toBeLessThan(0.01);
+  });
+
+  it("has about 80% clickstream to 20% transactions, orders at ~5%, and funnel order view > click > add_to_cart", () => {
+    const recs = take({}, 60_000);
+    const count = (k: TopicKind) => recs.filter((r) => r.kind === k).length;
+    const cs = count("clickstream"), tx = count("transactions"), ord = count("orders");
+    expect(tx / (cs + tx)).toBeGreaterThan(0.17);
+    expect(tx / (cs + tx)).toBeLessThan(0.23);
+    expect(ord / recs.length).toBeGreaterThan(0.04);
+    expect(ord / recs.length).toBeLessThan(0.06);
+    const actions = new Map<string, number>();
+    const devices = new Set<string>(), browsers = new Set<string>();
+    for (const r of recs) {
+      if (r.kind !== "clickstream") continue;
+      const e = JSON.parse(r.text);
+      actions.set(e.action, (actions.get(e.action) ?? 0) + 1);
+      devices.add(e.device);
+      browsers.add(e.browser);
+      expect(e.url).toMatch(/^https:\/\/shop\.example\.com\//);
+    }
+    expect(actions.get("view")!).toBeGreaterThan(actions.get("click")!);
+    expect(actions.get("click")!).toBeGreaterThan(actions.get("add_to_cart")!);
+    for (const a of ["scroll", "hover", "error"]) expect(actions.get(a)).toBeGreaterThan(0);
+    expect([...devices].sort()).toEqual(["desktop", "mobile", "tablet"]);
+    expect(browsers.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it("orders use the first 5 products and amounts of $10–$500", () => {
+    const recs = take({ topics: ["orders"] }, 5000);
+    expect(recs.every((r) => r.kind === "orders")).toBe(true);
+    const products = new Set<string>();
+    for (const r of recs) {
+      const o = JSON.parse(r.text);
+      products.add(o.product_id);
+      expect(o.amount).toBeGreaterThanOrEqual(10);
+      expect(o.amount).toBeLessThanOrEqual(500);
+    }
+    expect([...products].sort()).toEqual(["prod-001", "prod-002", "prod-003", "prod-004", "prod-005"]);
+  });
+
+  it("browses with Zipf-like popularity", () => {
+    const views = new Map<string, number>();
+    for (const r of take({ topics: ["clickstream"] }, 50_000)) {
+      const e = JSON.parse(r.text);
+      if (e.action === "view") views.set(e.product_id, (views.get(e.product_id) ?? 0) + 1);
+    }
+    const sorted = [...views.values()].sort((a, b) => b - a);
+    expect(sorted.length).toBe(DEFAULT_CATALOG.products.length);
+    // Rank 1 about twice rank 2 and ten times rank 10 (s = 1), within sampling noise.
+    expect(sorted[0] / sorted[1]).toBeGreaterThan(1.5);
+    expect(sorted[0] / sorted[9]).toBeGreaterThan(6);
+  });
+
+  it("users come and go: sessions separated by gaps of 30+ minutes, events within a session seconds apart", () => {
+    const byUser = new Map<string, number[]>();
+    for (const r of take({ outOfOrderMs: 0, topics: ["clickstream", "transactions"] }, 100_000)) {
+      const t = validate(r.kind, r.text);
+      if (!t.ok) throw new Error(t.reason);
+      const list = byUser.get(r.key) ?? [];
+      list.push(t.t);
+      byUser.set(r.key, list);
+    }
+    let gaps = 0, long = 0, short = 0;
+    for (const ts of byUser.values()) {
+      for (let i = 1; i < ts.length; i++) {
+        const g = ts[i] - ts[i - 1];
+        expect(g).toBeGreaterThanOrEqual(0); // without jitter a user's events are in time order
+        gaps++;
+        if (g >= 30 * 60_000) long++;
+        if (g < 60_000) short++;
+      }
+    }
+    expect(byUser.size).toBe(1000);
+    expect(long).toBeGreaterThan(1000); // most users have had several sessions
+    expect(short / gaps).toBeGreaterThan(0.9);
+  });
+
+  it("moves events out of order by at most --out-of-order-ms; late events are older than the watermark delay", () => {
+    const ooo = 120_000, delay = 300_000;
+    const recs = take({ outOfOrderMs: ooo, lateFraction: 0.05, watermarkDelayMs: delay }, 30_000);
+    let max = -Infinity, late = 0, disordered = 0;
+    for (const r of recs) {
+      const v = validate(r.kind, r.text);
+      if (!v.ok) throw new Error(v.reason);
+      if (r.late) {
+        late++;
+        expect(max - v.t).toBeGreaterThan(delay + 10 * 60_000);
+      } else {
+        // Never late: at most the jitter bound behind the newest event seen so far.
+        expect(max - v.t).toBeLessThanOrEqual(ooo + 60_000);
+        if (v.t < max) disordered++;
+        max = Math.max(max, v.t);
+      }
+    }
+    expect(Math.abs(late / recs.length - 0.05)).toBeLessThan(0.01);
+    expect(disordered).toBeGreaterThan(1000);
+  });
+
+  it("anomalous purchases are far above their category's range; normal ones within their product's band", () => {
+    const recs = take({ anomalyFraction: 0.05, topics: ["transactions"] }, 10_000);
+    let anomalies = 0;
+    for (const r of recs) {
+      const e = JSON.parse(r.text);
+      const p = DEFAULT_CATALOG.byId.get(e.product_id)!;
+      const cents = Math.round(e.amount * 100);
+      if (r.anomaly) {
+        anomalies++;
+        expect(cents).toBeGreaterThanOrEqual(8 * categoryBand(DEFAULT_CATALOG, p.category)!.max);
+      } else {
+        expect(cents).toBeGreaterThanOrEqual(p.price_min_cents);
+        expect(cents).toBeLessThanOrEqual(p.price_max_cents);
+      }
+    }
+    expect(Math.abs(anomalies / recs.length - 0.05)).toBeLessThan(0.01);
+  });
+
+  it("uses a custom catalog, a topic prefix and the user count", () => {
+    const catalog = loadCatalog([
+      { product_id: "a", name: "A", category: "x", price_min_cents: 100, price_max_cents: 200 },
+      { product_id: "b", name: "B", category: "y", price_min_cents: 300, price_max_cents: 400 },
+    ]);
+    const recs = take({ catalog, topicPrefix: "t1-", users: 7 }, 3000);
+    const products = new Set<string>(), users = new Set<string>(), topics = new Set<string>();
+    for (const r of recs) {
+      const e = JSON.parse(r.text);
+      products.add(e.product_id);
+      users.add(e.user_id);
+      topics.add(r.topic);
+    }
+    expect([...products].sort()).toEqual(["a", "b"]);
+    expect(users.size).toBe(7);
+    expect([...topics].sort()).toEqual(["t1-clickstream", "t1-orders", "t1-transactions"]);
+  });
+});
