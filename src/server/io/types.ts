@@ -13,6 +13,8 @@
  *      interrupted and discards everything staged after it, so no row is lost or repeated.
  */
 
+import type { OutputRow } from "../../core/pipeline/rows";
+
 /** One input message, as read: not yet decoded or validated. */
 export interface SourceRecord {
   topic: string;
@@ -54,13 +56,8 @@ export interface Source {
   close(): Promise<void>;
 }
 
-/** A result row in SPEC shape; window bounds in epoch ms (sinks format them). */
-export interface OutputRow {
-  metric: string;
-  window_start?: number;
-  window_end?: number;
-  [field: string]: unknown;
-}
+/** A result row in SPEC shape (see src/core/pipeline/rows.ts). */
+export type { OutputRow };
 
 /** An input record routed to a side output (`<topic>.dlq` or `<topic>.late`) with its reason. */
 export interface SideRecord {
