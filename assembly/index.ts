@@ -6,3 +6,4 @@ export * from "./version";
 export { core_io_reserve, core_io_ptr } from "./bytes-util";
 export * from "./window";
 export * from "./watermark";
+export * from "./zscore";
