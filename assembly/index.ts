@@ -7,3 +7,4 @@ export { core_io_reserve, core_io_ptr } from "./bytes-util";
 export * from "./window";
 export * from "./watermark";
 export * from "./zscore";
+export * from "./session";

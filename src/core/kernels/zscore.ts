@@ -93,8 +93,7 @@ export interface ZScoreInputs {
   value: Float64Array;
 }
 
-/** Copies m values from src[from..] into the start of dst (typed arrays by block). */
-export function copyColumn(dst: Float64Array | Uint32Array | Uint8Array, src: ArrayLike<number>, from: number, m: number): void {
+function copyColumn(dst: Float64Array | Uint32Array | Uint8Array, src: ArrayLike<number>, from: number, m: number): void {
   if (ArrayBuffer.isView(src)) dst.set((src as unknown as Float64Array).subarray(from, from + m));
   else for (let i = 0; i < m; i++) dst[i] = src[from + i]!;
 }
