@@ -27,6 +27,8 @@ export interface SourceRecord {
   value: Uint8Array | string | null;
   /** Wall-clock ms at which the runner read it (for event-to-output latency). */
   readAt: number;
+  /** Producer/broker timestamp of a Kafka message, epoch ms (latency is measured from it when set). */
+  timestamp?: number;
 }
 
 /** Next offset to read per `topic:partition` — what a checkpoint stores for its source. */
