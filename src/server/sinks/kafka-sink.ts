@@ -1,0 +1,145 @@
+/**
+ * The Kafka sink: final rows as SPEC JSON on `analytics-results` (key = metric + key fields),
+ * purchase anomalies also on `anomalies`, invalid input on `<topic>.dlq` and late input on
+ * `<topic>.late`. Everything is sent inside the runner's open transaction at `prepare`; the
+ * Kafka checkpoint store commits it with the checkpoint, so nothing here is visible to a
+ * read_committed consumer before the epoch's checkpoint is.
+ *
+ * Only final rows: SPEC says sinks that keep history receive final rows, so there is no
+ * `updates` (Spark's append output mode).
+ */
+import type { Message } from "kafkajs";
+import { METRIC_KEYS, toJsonRow, type MetricName } from "../../core/metrics/schema";
+import type { Checkpoint, Epoch, OutputRow, SideRecord, Sink } from "../io/types";
+import { TopicRegistry } from "../kafka/topics";
+import type { TransactionalProducer } from "../kafka/transactional-producer";
+
+/** Default output topic of every metric. */
+export const RESULTS_TOPIC = "analytics-results";
+/** Default extra topic of purchase anomalies. */
+export const ANOMALIES_TOPIC = "anomalies";
+
+/** Options of {@link KafkaSink}. */
+export interface KafkaSinkOptions {
+  /** Shared with the Kafka checkpoint store, which commits what `prepare` sends. */
+  producer: TransactionalProducer;
+  /** Topic of metrics without an entry in `topics` (default `analytics-results`). */
+  resultsTopic?: string;
+  /**
+   * Topics per metric, replacing the default; e.g. `{ orders_metrics: ["product-metrics"] }`.
+   * Default: every metric to `resultsTopic`, `purchase_anomalies` also to `anomalies`.
+   */
+  topics?: Partial<Record<string, string[]>>;
+  /** Partitions of the topics it creates (default 3). */
+  partitions?: number;
+  /** Sink name, the key of its bookkeeping in checkpoints (default `kafka`). */
+  name?: string;
+}
+
+/** The message key of a row: metric and key fields joined by `|` (e.g. `page_views|prod-001`). */
+export function rowKey(row: OutputRow): string {
+  const keys = METRIC_KEYS[row.metric as MetricName] ?? [];
+  return [row.metric, ...keys.map((k) => String(row[k] ?? ""))].join("|");
+}
+
+function header(v: string | number): string {
+  return String(v);
+}
+
+/** A side-output record: the input value unchanged, with the SPEC headers. */
+export function dlqMessage(side: SideRecord): Message {
+  const r = side.record;
+  return {
+    key: r.key,
+    value: r.value === null ? null : typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+    headers: {
+      "eddy-error": side.reason,
+      "eddy-source-topic": r.topic,
+      "eddy-source-partition": header(r.partition),
+      "eddy-source-offset": header(r.offset),
+    },
+  };
+}
+
+/** A late record: the input value unchanged, with the reason and the same source headers. */
+export function lateMessage(side: SideRecord): Message {
+  const m = dlqMessage(side);
+  const { "eddy-error": reason, ...source } = m.headers!;
+  return { ...m, headers: { "eddy-late-reason": reason, ...source } };
+}
+
+/** Groups messages by topic, keeping their order within each topic. */
+function byTopic<T>(items: T[], route: (item: T) => Array<[string, Message]>): Map<string, Message[]> {
+  const out = new Map<string, Message[]>();
+  for (const item of items) {
+    for (const [topic, m] of route(item)) {
+      let list = out.get(topic);
+      if (!list) out.set(topic, (list = []));
+      list.push(m);
+    }
+  }
+  return out;
+}
+
+/** {@link Sink} writing to Kafka inside the runner's transaction. */
+export class KafkaSink implements Sink {
+  readonly name: string;
+  private readonly results: string;
+  private readonly registry: TopicRegistry;
+  private opened = false;
+
+  constructor(private readonly o: KafkaSinkOptions) {
+    this.name = o.name ?? "kafka";
+    this.results = o.resultsTopic ?? RESULTS_TOPIC;
+    this.registry = new TopicRegistry(o.producer.kafka, o.partitions ?? 3);
+  }
+
+  /** The topics a row of `metric` goes to. */
+  topicsFor(metric: string): string[] {
+    const configured = this.o.topics?.[metric];
+    if (configured) return configured;
+    return metric === "purchase_anomalies" ? [this.results, ANOMALIES_TOPIC] : [this.results];
+  }
+
+  async open(): Promise<void> {
+    await this.o.producer.open();
+    this.opened = true;
+    const topics = new Set<string>([this.results, ...Object.values(this.o.topics ?? {}).flat().filter((t): t is string => !!t)]);
+    if (!this.o.topics?.purchase_anomalies) topics.add(ANOMALIES_TOPIC);
+    await this.registry.ensure(topics);
+  }
+
+  /** Whatever a crashed or failed epoch staged is aborted; committed epochs are already visible. */
+  async recover(_checkpoint: Checkpoint | undefined): Promise<void> {
+    await this.o.producer.abort();
+  }
+
+  /**
+   * Sends the epoch's rows, DLQ and late records into the open transaction. Not visible until
+   * the checkpoint store commits; on failure the transaction is aborted and the error thrown.
+   */
+  async prepare(epoch: Epoch): Promise<unknown> {
+    const rows = byTopic(epoch.rows, (row) => {
+      const m: Message = { key: rowKey(row), value: JSON.stringify(toJsonRow(row)) };
+      return this.topicsFor(row.metric).map((t) => [t, m]);
+    });
+    const dlq = byTopic(epoch.dlq, (s) => [[`${s.record.topic}.dlq`, dlqMessage(s)]]);
+    const late = byTopic(epoch.late, (s) => [[`${s.record.topic}.late`, lateMessage(s)]]);
+    try {
+      await this.registry.ensure([...rows.keys(), ...dlq.keys(), ...late.keys()]);
+    } catch (err) {
+      await this.o.producer.abort();
+      throw err;
+    }
+    for (const group of [rows, dlq, late]) {
+      for (const [topic, messages] of group) await this.o.producer.send(topic, messages);
+    }
+    return { rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length };
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    this.opened = false;
+    await this.o.producer.close();
+  }
+}
