@@ -1,0 +1,230 @@
+/**
+ * The Kafka source: a kafkajs consumer group over the input topics, read_committed, offsets
+ * never auto-committed (they are committed only inside the sink's transaction, with the
+ * checkpoint), turned into the runner's pull-based `poll()` through a bounded queue with
+ * pause()/resume() back-pressure.
+ *
+ * Start positions: a partition in the restored checkpoint starts at its checkpointed offset; a
+ * partition absent from it (or every partition, with no checkpoint) starts at the EARLIEST
+ * offset, never at the group's committed offset. That is Spark's rule (the checkpoint is the only
+ * truth; partitions discovered later are read from the beginning) and it keeps output exact:
+ * state and positions always come from the same checkpoint.
+ *
+ * Single-runner assumption: one runner per consumer group. It is assigned every partition; after
+ * a rebalance or a kafkajs restart (broker outage) it seeks each partition back to its own fetch
+ * position and drops re-delivered offsets (see kafka-fetch-queue.ts). Two runners in one group
+ * would each keep records of partitions they lost: not supported, and the shared transactional
+ * id fences the older runner's producer anyway, so its next commit fails.
+ */
+import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import { positionKey, type Positions, type Source, type SourceRecord } from "../io/types";
+import { errorMessage, waitForBroker, within, type KafkaLog } from "../kafka/client";
+import { ensureTopics } from "../kafka/topics";
+import { FetchQueue } from "./kafka-fetch-queue";
+
+/** The input topics when none are given. */
+export const DEFAULT_INPUT_TOPICS = ["clickstream", "transactions", "orders"];
+
+/** Options of {@link KafkaSource}. */
+export interface KafkaSourceOptions {
+  kafka: Kafka;
+  /** For the "cannot reach Kafka" error and the reachability check. */
+  brokers: string[];
+  /** Consumer group (`--group`). */
+  group: string;
+  /** Default clickstream, transactions, orders. */
+  topics?: string[];
+  /** `--until-end`: end once every partition reached the end it had at start. */
+  untilEnd?: boolean;
+  /** Queued records above which consumption pauses (default 20 000; resumes at half). */
+  maxQueued?: number;
+  /** How often lag's end offsets are refreshed (default 5 s). */
+  lagRefreshMs?: number;
+  /** Group session timeout (default 10 s: how long a restart waits for a killed predecessor's membership to expire). */
+  sessionTimeoutMs?: number;
+  /** Deadline of the reachability check at start (default 10 s). */
+  connectTimeoutMs?: number;
+  /** poll() fails once the consumer has been crashing/reconnecting this long (default 120 s). */
+  brokerDownTimeoutMs?: number;
+  /** Create missing input topics with this many partitions (default 3; 0 = don't create). */
+  createPartitions?: number;
+  log?: KafkaLog;
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage, readAt: number): SourceRecord {
+  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value ?? null, readAt };
+}
+
+/** {@link Source} over Kafka topics; see the module comment for positions and rebalances. */
+export class KafkaSource implements Source {
+  readonly kind = "kafka" as const;
+  readonly bounded: boolean;
+  private readonly o: Required<Omit<KafkaSourceOptions, "log">> & { log?: KafkaLog };
+  private readonly queue = new FetchQueue();
+  private consumer: Consumer | undefined;
+  private admin: ReturnType<Kafka["admin"]> | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private readonly ends = new Map<string, number>();
+  private readonly highs = new Map<string, number>();
+  private paused = false;
+  private failure: Error | undefined;
+  private downSince: number | undefined;
+  private downCause = "";
+
+  constructor(options: KafkaSourceOptions) {
+    this.o = {
+      topics: DEFAULT_INPUT_TOPICS, untilEnd: false, maxQueued: 20_000, lagRefreshMs: 5000, sessionTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000, brokerDownTimeoutMs: 120_000, createPartitions: 3, ...options,
+    };
+    this.bounded = this.o.untilEnd;
+  }
+
+  async start(from?: Positions): Promise<void> {
+    const { kafka, topics, group } = this.o;
+    await waitForBroker(this.o.brokers, this.o.connectTimeoutMs);
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    if (this.o.createPartitions > 0) {
+      await ensureTopics(this.admin, topics.map((topic) => ({ topic, numPartitions: this.o.createPartitions })));
+    }
+    for (const topic of topics) {
+      for (const p of await this.admin.fetchTopicOffsets(topic)) {
+        const key = positionKey(topic, p.partition);
+        const low = Number(p.low);
+        const high = Number(p.high);
+        let start = from?.[key] ?? low;
+        if (start < low || start > high) {
+          // Retention deleted the checkpointed records, or the topic was re-created: like Spark
+          // with failOnDataLoss=false, go on from the earliest offset and say so.
+          this.o.log?.("warn", `${key}: checkpointed offset ${start} is outside [${low}, ${high}]; reading from ${low}`);
+          start = low;
+        }
+        this.queue.setStart(key, start);
+        this.highs.set(key, high);
+        if (this.o.untilEnd && high > start) this.ends.set(key, high);
+      }
+    }
+    if (this.bounded && this.ends.size === 0) return; // nothing to read: no group join needed
+    await this.runConsumer(kafka, group, topics);
+    this.lagTimer = setInterval(() => void this.refreshHighs(), this.o.lagRefreshMs);
+    this.lagTimer.unref();
+  }
+
+  private async runConsumer(kafka: Kafka, group: string, topics: string[]): Promise<void> {
+    const consumer = kafka.consumer({
+      groupId: group,
+      readUncommitted: false,
+      sessionTimeout: this.o.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.o.sessionTimeoutMs / 5)),
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 5 },
+    });
+    this.consumer = consumer;
+    const ev = consumer.events;
+    consumer.on(ev.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
+    consumer.on(ev.FETCH, () => (this.downSince = undefined));
+    consumer.on(ev.END_BATCH_PROCESS, ({ payload }) => {
+      // Batches of only control/aborted records never reach eachBatch but still move the position.
+      if (payload.batchSize === 0) this.queue.push(positionKey(payload.topic, payload.partition), [], Number(payload.lastOffset) + 1);
+    });
+    consumer.on(ev.CRASH, ({ payload }) => {
+      const cause = errorMessage(payload.error);
+      if (!payload.restart) {
+        this.failure = new Error(`Kafka consumer of group ${group} failed: ${cause}`, { cause: payload.error });
+        this.queue.wake();
+        return;
+      }
+      this.downSince ??= Date.now();
+      this.downCause = cause;
+      this.o.log?.("warn", `Kafka consumer of group ${group} lost the broker (${cause}); reconnecting`);
+    });
+    await consumer.connect();
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m, now));
+        this.queue.push(positionKey(batch.topic, batch.partition), records, Number(batch.lastOffset()) + 1);
+        if (!this.paused && this.queue.size >= this.o.maxQueued) this.setPaused(true);
+      },
+    });
+  }
+
+  /** After every (re)join: seek each assigned partition to where the queue expects to continue. */
+  private onJoin(assignment: Record<string, number[]>): void {
+    this.downSince = undefined;
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const at = this.queue.fetchPosition(positionKey(topic, partition));
+        if (at !== undefined) this.consumer?.seek({ topic, partition, offset: String(at) });
+      }
+    }
+    // A kafkajs restart forgets pauses.
+    if (this.paused) this.consumer?.pause(this.o.topics.map((topic) => ({ topic })));
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    const topics = this.o.topics.map((topic) => ({ topic }));
+    if (paused) this.consumer?.pause(topics);
+    else this.consumer?.resume(topics);
+  }
+
+  private finished(): boolean {
+    if (!this.bounded) return false;
+    for (const [key, end] of this.ends) if ((this.queue.returnedPosition(key) ?? 0) < end) return false;
+    return true;
+  }
+
+  async poll(maxWaitMs: number, maxRecords: number): Promise<SourceRecord[] | null> {
+    if (this.failure) throw this.failure;
+    if (this.queue.empty) {
+      if (this.finished()) return null;
+      await this.queue.wait(maxWaitMs);
+      if (this.failure) throw this.failure;
+    }
+    const records = this.queue.take(maxRecords);
+    if (this.paused && this.queue.size <= this.o.maxQueued / 2) this.setPaused(false);
+    if (records.length === 0) {
+      if (this.finished()) return null;
+      const down = this.downSince === undefined ? 0 : Date.now() - this.downSince;
+      if (down > this.o.brokerDownTimeoutMs) {
+        throw new Error(`lost Kafka at ${this.o.brokers.join(",")} for ${Math.round(down / 1000)} s: ${this.downCause}`);
+      }
+    }
+    return records;
+  }
+
+  positions(): Positions {
+    return this.queue.positions();
+  }
+
+  lag(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, high] of this.highs) out[key] = Math.max(0, high - (this.queue.returnedPosition(key) ?? high));
+    return out;
+  }
+
+  private async refreshHighs(): Promise<void> {
+    const admin = this.admin;
+    if (!admin) return;
+    try {
+      for (const topic of this.o.topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) this.highs.set(positionKey(topic, p.partition), Number(p.high));
+      }
+    } catch {
+      // Lag is informative only; the consumer reports outages.
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.lagTimer);
+    const { consumer, admin } = this;
+    this.consumer = this.admin = undefined;
+    this.queue.wake();
+    const quit = (c: { disconnect(): Promise<void> } | undefined) =>
+      c ? within(c.disconnect(), 10_000, () => new Error("disconnect timed out")).catch(() => {}) : undefined;
+    await Promise.all([quit(consumer), quit(admin)]);
+  }
+}
