@@ -14,7 +14,7 @@ export interface GenerateOptions extends SourceOptions {
   count?: number;
   /** Stop after this much wall time (ms). */
   durationMs?: number;
-  /** Largest batch handed to the target at once (default 2000). */
+  /** Largest batch handed to the target at once (default 1000). */
   maxBatch?: number;
 }
 
@@ -56,7 +56,7 @@ export async function generate(options: GenerateOptions, target: Target, hooks: 
   const clock = hooks.clock ?? systemClock;
   const source = new EventSource(options);
   const pacer = new Pacer(options.rate, clock);
-  const maxBatch = options.maxBatch ?? 2000;
+  const maxBatch = options.maxBatch ?? 1000;
   const count = options.count ?? Infinity;
   let produced = 0;
   let started = clock.now();
