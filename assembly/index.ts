@@ -8,3 +8,4 @@ export * from "./window";
 export * from "./watermark";
 export * from "./zscore";
 export * from "./session";
+export * from "./join";
