@@ -24,7 +24,9 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
   if (missing.length === 0) return;
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait fails on the UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers for a
+      // moment after creation; waitForLeaders below retries through it.
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.numPartitions ?? 3,
@@ -37,6 +39,22 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
     const nested = (err as { errors?: Array<{ type?: string }> }).errors ?? [];
     const alreadyThere = type === "TOPIC_ALREADY_EXISTS" || (nested.length > 0 && nested.every((e) => e.type === "TOPIC_ALREADY_EXISTS"));
     if (!alreadyThere) throw err;
+  }
+  await waitForLeaders(admin, missing.map((s) => s.topic));
+}
+
+/** Polls metadata until every partition of `topics` has a leader, for at most `timeoutMs`. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} have no leader ${timeoutMs / 1000} s after creation`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
