@@ -103,26 +103,33 @@ export interface PyarrowTable {
 const PY = `
 import json, sys
 import pyarrow as pa, pyarrow.parquet as pq
-t = pq.read_table(sys.argv[1])
-schema = [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in t.schema]
-cols = {}
-for f in t.schema:
-    c = t.column(f.name)
-    if pa.types.is_timestamp(f.type):
-        cols[f.name] = [None if v is None else v for v in c.cast(pa.int64()).to_pylist()]
-    elif pa.types.is_decimal(f.type):
-        cols[f.name] = [None if v is None else str(v) for v in c.to_pylist()]
-    else:
-        cols[f.name] = [v if not isinstance(v, (bytes,)) else v.decode() for v in c.to_pylist()]
-rows = [dict(zip(cols, vals)) for vals in zip(*cols.values())] if cols else []
-print(json.dumps({"schema": schema, "rows": rows}))
+def read(path):
+  t = pq.read_table(path)
+  schema = [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in t.schema]
+  cols = {}
+  for f in t.schema:
+      c = t.column(f.name)
+      if pa.types.is_timestamp(f.type):
+          cols[f.name] = [None if v is None else v for v in c.cast(pa.int64()).to_pylist()]
+      elif pa.types.is_decimal(f.type):
+          cols[f.name] = [None if v is None else str(v) for v in c.to_pylist()]
+      else:
+          cols[f.name] = [v if not isinstance(v, (bytes,)) else v.decode() for v in c.to_pylist()]
+  rows = [dict(zip(cols, vals)) for vals in zip(*cols.values())] if cols else []
+  return {"schema": schema, "rows": rows}
+print(json.dumps([read(p) for p in sys.argv[1:]]))
 `;
 
-/** Reads a Parquet file with pyarrow in a child process (an independent implementation). */
-export function readWithPyarrow(path: string): PyarrowTable {
+/** Reads Parquet files with pyarrow in one child process (an independent implementation). */
+export function readAllWithPyarrow(paths: string[]): PyarrowTable[] {
   try {
-    return JSON.parse(execFileSync("python3", ["-c", PY, path], { encoding: "utf8" })) as PyarrowTable;
+    return JSON.parse(execFileSync("python3", ["-c", PY, ...paths], { encoding: "utf8" })) as PyarrowTable[];
   } catch (err) {
-    throw new Error(`reading ${path} with pyarrow failed (is it installed? pip install pyarrow): ${(err as Error).message}`);
+    throw new Error(`reading Parquet with pyarrow failed (is it installed? pip install pyarrow): ${(err as Error).message}`);
   }
+}
+
+/** Reads one Parquet file with pyarrow. */
+export function readWithPyarrow(path: string): PyarrowTable {
+  return readAllWithPyarrow([path])[0];
 }
