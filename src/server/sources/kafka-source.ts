@@ -117,6 +117,8 @@ export class KafkaSource implements Source {
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.o.sessionTimeoutMs / 5)),
       maxBytesPerPartition: 2 * 1024 * 1024,
+      // kafkajs sleeps this long when every partition is paused, so it bounds the delay after resume().
+      maxWaitTimeInMs: 500,
       retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 5 },
     });
     this.consumer = consumer;
