@@ -116,6 +116,7 @@ export class FileSource implements Source {
       const line = await this.reader.next();
       if (line === null) {
         this.done = true;
+        await this.reader.close(); // bounded: nothing more will be read
         break;
       }
       if (line.text.trim() === "") continue;
