@@ -8,6 +8,7 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const COMMANDS: Record<string, Command> = {
   generate: { summary: "produce realistic clickstream, transactions and orders (to Kafka or a JSONL file)", load: () => import("./commands/generate") },
+  run: { summary: "the headless job: Kafka or a JSONL file in, every SPEC metric out (console, Kafka, files)", load: () => import("./commands/run") },
   start: { summary: "one-command demo: local broker (unless KAFKA_BROKERS) + generator", load: () => import("./commands/start") },
 };
 

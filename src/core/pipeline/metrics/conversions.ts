@@ -1,0 +1,75 @@
+/**
+ * `conversions` (SPEC): clicks (clickstream `view` or `click`) interval-joined to transactions of
+ * the same user and product with click.t <= tx.t <= click.t + 10 min, per 1-minute click window.
+ */
+import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
+import type { OutputRow } from "../rows";
+import { JOIN_KIND_CLICK, JOIN_KIND_TX, type ConversionRows, type JoinKernel } from "../../kernels/join";
+import { type MetricOp, type OpContext, ratio, Scratch } from "./op";
+
+const ACTION_VIEW = 0;
+const ACTION_CLICK = 1;
+
+export class ConversionsOp implements MetricOp {
+  readonly name = "conversions";
+  private readonly join: JoinKernel;
+  private readonly s: Scratch;
+
+  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
+    const c = ctx.config;
+    this.join = ctx.kernels.join({ windowMs: c.conversionWindowMs, horizonMs: c.conversionHorizonMs }, snaps?.[0]);
+    this.s = new Scratch(ctx.capacity);
+  }
+
+  ingest(b: EventBatch, wm: Float64Array, late: Uint32Array, lateBit: number): void {
+    const s = this.s;
+    s.n = 0;
+    for (let i = 0; i < b.n; i++) {
+      const topic = b.topic[i];
+      let kind = -1;
+      if (topic === TOPIC_CLICKSTREAM && (b.action[i] === ACTION_VIEW || b.action[i] === ACTION_CLICK)) kind = JOIN_KIND_CLICK;
+      else if (topic === TOPIC_TRANSACTIONS) kind = JOIN_KIND_TX;
+      if (kind < 0) continue;
+      const j = s.take(b, wm, i);
+      s.kind[j] = kind;
+      s.key[j] = b.user[i];
+      s.key2[j] = b.product[i];
+    }
+    if (s.n === 0) return;
+    const lateSlots = this.join.process({ n: s.n, kind: s.kind, user: s.key, product: s.key2, time: s.t, wm: s.wm });
+    s.markLate(lateSlots, late, lateBit);
+  }
+
+  close(wm: number, out: OutputRow[]): void {
+    this.emit(this.join.advance(wm), out);
+  }
+
+  peek(out: OutputRow[]): void {
+    this.emit(this.join.peek(), out);
+  }
+
+  private emit(r: ConversionRows, out: OutputRow[]): void {
+    // The kernel may return rows in any order: emit ordered by window end, then product id.
+    const order = Array.from({ length: r.n }, (_, i) => i);
+    order.sort((a, b) => r.end[a] - r.end[b] || r.product[a] - r.product[b]);
+    for (const i of order) {
+      out.push({
+        metric: "conversions",
+        window_start: r.start[i],
+        window_end: r.end[i],
+        product_id: this.ctx.products.decode(r.product[i]),
+        clicks: r.clicks[i],
+        converted_clicks: r.converted[i],
+        conversion_rate: ratio(r.converted[i], r.clicks[i]),
+      });
+    }
+  }
+
+  snapshot(): Uint8Array[] {
+    return [this.join.snapshot()];
+  }
+
+  destroy(): void {
+    this.join.destroy();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * `eddy start` (`npm start`): the one-command demo and quick start. A local Kafka broker unless
+ * KAFKA_BROKERS is set, the event generator producing into it, and `eddy run` reading it with
+ * the console (and exactly-once Kafka) sinks. Ctrl-C stops all three cleanly; the broker keeps
+ * running for the next start (`npm run kafka:stop` stops it).
+ */
+import { DEFAULT_CATALOG } from "../../core/catalog";
+import { devBrokerDir, runningBrokerPid, startBroker } from "../../../scripts/kafka-broker";
+import { helpText, parseFlags } from "../args";
+import { generate, GenerateError, KafkaTarget, summaryLine } from "../generator";
+import { run as runPipeline } from "./run";
+
+const FLAGS = {
+  brokers: { type: "string", env: "KAFKA_BROKERS", help: "use this Kafka instead of starting a local broker" },
+  rate: { type: "int", default: 200, min: 1, max: 1_000_000, help: "generator events per second" },
+  users: { type: "int", default: 1000, min: 1, max: 10_000_000, help: "simulated users" },
+  sink: { type: "string", default: "console,kafka", help: "sinks of the pipeline (console, kafka, files)" },
+  group: { type: "string", default: "eddy-demo", help: "consumer group of the pipeline" },
+  port: { type: "int", default: 9092, min: 1, max: 65535, help: "port of the local broker" },
+} as const;
+
+const USAGE = "usage: eddy start [--rate N] [--brokers host:9092] [--sink console,kafka,files]";
+
+async function localBroker(port: number): Promise<string[]> {
+  const running = runningBrokerPid(port);
+  if (running) {
+    console.error(`eddy start: using the local broker on 127.0.0.1:${port} (pid ${running})`);
+    return [`127.0.0.1:${port}`];
+  }
+  console.error(`eddy start: starting a local Kafka broker on 127.0.0.1:${port} (set KAFKA_BROKERS to use yours)…`);
+  const b = await startBroker({ port, dir: devBrokerDir(port), log: (s) => console.error(`eddy start: ${s}`) });
+  console.error(`eddy start: broker ready (pid ${b.pid}); \`npm run kafka:stop\` stops it`);
+  return b.brokers;
+}
+
+/** Entry point of `eddy start`. */
+export async function run(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, FLAGS);
+  if (f.help) {
+    console.log(helpText(USAGE, FLAGS));
+    return 0;
+  }
+  const brokers = f.brokers ? f.brokers.split(",").map((s) => s.trim()) : await localBroker(f.port);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  console.error(`eddy start: generating ~${f.rate} events/s into ${brokers.join(",")} (clickstream, transactions, orders)`);
+  const generator = generate(
+    { seed: Date.now() % 2 ** 31, startMs: Date.now(), users: f.users, catalog: DEFAULT_CATALOG, rate: f.rate, invalidFraction: 0.002, lateFraction: 0.002, anomalyFraction: 0.002 },
+    new KafkaTarget({ brokers }),
+    { signal: abort.signal },
+  ).then(
+    (s) => console.error(`eddy start: generator stopped: ${summaryLine(s)}`),
+    (err: unknown) => {
+      console.error(`eddy start: generator failed: ${err instanceof GenerateError ? err.message : String(err)}`);
+      abort.abort();
+    },
+  );
+  try {
+    return await runPipeline(["--brokers", brokers.join(","), "--group", f.group, "--sink", f.sink]);
+  } finally {
+    abort.abort();
+    await generator;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `eddy run` configuration: flags, environment (KAFKA_BROKERS, …) and `--config eddy.config.json`
+ * (same names as the flags, flag wins), with every SPEC window, delay, gap and threshold as a
+ * default. A wrong value names the setting and the accepted range.
+ */
+import { readFileSync } from "node:fs";
+import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } from "../../core/pipeline/config";
+import { type FlagSpec, parseFlags, UsageError } from "../args";
+
+const D = DEFAULT_PIPELINE_CONFIG;
+const dur = (help: string, def: number, min = 0) => ({ type: "duration" as const, help, default: def, min });
+
+/** The flags of `eddy run`. */
+export const RUN_FLAGS = {
+  input: { type: "string", help: "read a generator JSONL file (bounded: everything closes at its end) instead of Kafka" },
+  brokers: { type: "string", env: "KAFKA_BROKERS", help: "Kafka bootstrap servers, host:port[,host:port]" },
+  group: { type: "string", default: "eddy", help: "Kafka consumer group; also names the checkpoint and the transactional id" },
+  "clickstream-topic": { type: "string", default: "clickstream", help: "name of the clickstream topic" },
+  "transactions-topic": { type: "string", default: "transactions", help: "name of the transactions topic" },
+  "orders-topic": { type: "string", default: "orders", help: "name of the orders topic" },
+  "until-end": { type: "bool", default: false, help: "Kafka: stop at the end offsets seen at start (bounded run)" },
+  sink: { type: "list", choices: ["console", "kafka", "files"], help: "outputs (default console,kafka for Kafka input; console,files for --input)" },
+  output: { type: "string", default: "output", help: "folder of the files sink" },
+  "checkpoint-dir": { type: "string", help: "checkpoint folder when no Kafka sink is used (default <output>/_checkpoints)" },
+  "checkpoint-interval": dur("how often output, offsets and state are committed together", 10_000, 100),
+  trigger: dur("how often the console prints the rows that changed", 5000, 100),
+  "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port (0 = off)" },
+  "results-topic": { type: "string", default: "analytics-results", help: "Kafka topic of final rows" },
+  "anomalies-topic": { type: "string", default: "anomalies", help: "Kafka topic that also receives purchase_anomalies rows" },
+  "product-metrics-topic": { type: "string", default: "product-metrics", help: "Kafka topic that also receives orders_metrics rows (the seeds' orders job)" },
+  catalog: { type: "string", help: "product catalog JSON (default: the built-in catalog)" },
+  config: { type: "string", help: "JSON file with any of these settings (flags override it)" },
+  "watermark-delay": dur("allowed lateness per input stream", D.watermarkDelayMs),
+  "idle-timeout": dur("a stream quiet this long leaves the watermark minimum", D.idleTimeoutMs),
+  "activity-window": dur("page_views, product_activity, orders_metrics window", D.activityWindowMs, 1),
+  "revenue-window": dur("category_revenue window size", D.revenueWindowMs, 1),
+  "revenue-slide": dur("category_revenue slide (window must be a multiple)", D.revenueSlideMs, 1),
+  "conversion-window": dur("conversions click window", D.conversionWindowMs, 1),
+  "conversion-horizon": dur("a click converts when a purchase follows within this time", D.conversionHorizonMs),
+  "session-gap": dur("sessions end after this much inactivity", D.sessionGapMs, 1),
+  "z-threshold": { type: "float", default: D.zThreshold, min: 0, help: "purchase anomaly when |z| is above this" },
+  "z-min-samples": { type: "int", default: D.zMinSamples, min: 1, max: 1_000_000, help: "earlier purchases a category needs before scoring" },
+  "traffic-window": dur("traffic window size", D.trafficWindowMs, 1),
+  "traffic-slide": dur("traffic slide (window must be a multiple)", D.trafficSlideMs, 1),
+  "funnel-window": dur("funnel window", D.funnelWindowMs, 1),
+} satisfies Record<string, FlagSpec>;
+
+/** Resolved settings of one run. */
+export interface RunConfig {
+  input?: string;
+  brokers: string[];
+  group: string;
+  topics: { clickstream: string; transactions: string; orders: string };
+  untilEnd: boolean;
+  sinks: Array<"console" | "kafka" | "files">;
+  output: string;
+  checkpointDir: string;
+  checkpointIntervalMs: number;
+  triggerMs: number;
+  metricsPort: number;
+  resultsTopic: string;
+  anomaliesTopic: string;
+  productMetricsTopic: string;
+  catalog?: string;
+  pipeline: PipelineConfig;
+}
+
+function readConfigFile(path: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--config ${path}: ${(err as Error).message}. Pass a JSON object whose keys are run flags, e.g. {"watermark-delay": "2m"}.`);
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new UsageError(`--config ${path}: expected a JSON object of run flags`);
+  const argv: string[] = [];
+  for (const [k, v] of Object.entries(json)) {
+    if (!(k in RUN_FLAGS) || k === "config") throw new UsageError(`--config ${path}: unknown setting '${k}'. Known: ${Object.keys(RUN_FLAGS).filter((f) => f !== "config").join(", ")}`);
+    argv.push(`--${k}=${Array.isArray(v) ? v.join(",") : String(v)}`);
+  }
+  return argv;
+}
+
+/** Parses argv (and the config file it names) into a {@link RunConfig}; `help` when --help. */
+export function parseRunConfig(argv: string[], env: Record<string, string | undefined> = process.env): { help: boolean; config: RunConfig } {
+  const first = parseFlags(argv, RUN_FLAGS, env);
+  // Config file values come first so that flags override them.
+  const f = first.config ? parseFlags([...readConfigFile(first.config), ...argv], RUN_FLAGS, env) : first;
+  const fromKafka = !f.input;
+  const sinks = (f.sink ?? (fromKafka ? ["console", "kafka"] : ["console", "files"])) as RunConfig["sinks"];
+  let pipeline: PipelineConfig;
+  try {
+    pipeline = resolvePipelineConfig({
+      watermarkDelayMs: f["watermark-delay"],
+      idleTimeoutMs: f["idle-timeout"],
+      activityWindowMs: f["activity-window"],
+      revenueWindowMs: f["revenue-window"],
+      revenueSlideMs: f["revenue-slide"],
+      conversionWindowMs: f["conversion-window"],
+      conversionHorizonMs: f["conversion-horizon"],
+      sessionGapMs: f["session-gap"],
+      zThreshold: f["z-threshold"],
+      zMinSamples: f["z-min-samples"],
+      trafficWindowMs: f["traffic-window"],
+      trafficSlideMs: f["traffic-slide"],
+      funnelWindowMs: f["funnel-window"],
+    });
+  } catch (err) {
+    const msg = (err as Error).message.replace(/(\w+)Ms\b/g, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`);
+    throw new UsageError(msg);
+  }
+  const brokers = (f.brokers ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if ((fromKafka || sinks.includes("kafka")) && brokers.length === 0) {
+    throw new UsageError(
+      fromKafka
+        ? "no input: pass --input FILE.jsonl, or Kafka brokers with --brokers host:9092 or KAFKA_BROKERS (start a local one with `npm run kafka:start`)"
+        : "--sink kafka needs brokers: pass --brokers host:9092 or set KAFKA_BROKERS",
+    );
+  }
+  return {
+    help: f.help,
+    config: {
+      input: f.input,
+      brokers,
+      group: f.group,
+      topics: { clickstream: f["clickstream-topic"], transactions: f["transactions-topic"], orders: f["orders-topic"] },
+      untilEnd: f["until-end"],
+      sinks,
+      output: f.output,
+      checkpointDir: f["checkpoint-dir"] ?? `${f.output}/_checkpoints`,
+      checkpointIntervalMs: f["checkpoint-interval"],
+      triggerMs: f.trigger,
+      metricsPort: f["metrics-port"],
+      resultsTopic: f["results-topic"],
+      anomaliesTopic: f["anomalies-topic"],
+      productMetricsTopic: f["product-metrics-topic"],
+      catalog: f.catalog,
+      pipeline,
+    },
+  };
+}

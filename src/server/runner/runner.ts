@@ -1,0 +1,198 @@
+/**
+ * The headless run loop: Source → validate (invalid → DLQ) → pipeline (late → side output) →
+ * sinks, with a checkpoint epoch every `checkpointIntervalMs` committed through the
+ * {@link CheckpointStore} (two-phase, see src/server/io/types.ts). Update rows go to sinks that
+ * take them every `triggerMs`.
+ */
+import { type TopicKind, validate } from "../../core/events";
+import type { Pipeline } from "../../core/pipeline/pipeline";
+import type { OutputRow } from "../../core/pipeline/rows";
+import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, SourceRecord } from "../io/types";
+import { newRunStats, recordLatency, type RunStats } from "./run-stats";
+import type { RunnerMetrics } from "./runner-metrics";
+
+/** Options of {@link Runner}. */
+export interface RunnerOptions {
+  source: Source;
+  sinks: Sink[];
+  checkpoints: CheckpointStore;
+  /** Makes the pipeline, restored from `snapshot` when given. */
+  createPipeline(snapshot?: Uint8Array): Pipeline;
+  /** Topic name → event kind (SPEC topics or their configured names). */
+  topics: Record<string, TopicKind>;
+  checkpointIntervalMs: number;
+  triggerMs: number;
+  /** Records per poll (default 10,000). */
+  maxPoll?: number;
+  /** Wall clock (injectable for tests). */
+  now?: () => number;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Prometheus metrics to update (optional). */
+  metrics?: RunnerMetrics;
+}
+
+/** See the module comment. */
+export class Runner {
+  readonly stats: RunStats;
+  private pipeline!: Pipeline;
+  private epoch!: Epoch;
+  private inBatch: SourceRecord[] = [];
+  private stopping = false;
+  private lastCheckpoint = 0;
+  private lastTrigger = 0;
+  private readonly now: () => number;
+  private lastStateBytes = 0;
+
+  constructor(private readonly o: RunnerOptions) {
+    this.now = o.now ?? Date.now;
+    this.stats = newRunStats(this.now());
+  }
+
+  /** Current pipeline (after `run` started). */
+  get current(): Pipeline {
+    return this.pipeline;
+  }
+
+  /** True once the pipeline exists (restored or new). */
+  get started(): boolean {
+    return this.pipeline !== undefined;
+  }
+
+  /** Size of the last checkpointed state, bytes. */
+  get stateBytes(): number {
+    return this.lastStateBytes;
+  }
+
+  /** Asks the loop to finish its batch, checkpoint and return. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Runs until the source ends (bounded) or {@link stop}; resolves after the last checkpoint. */
+  async run(): Promise<void> {
+    const o = this.o;
+    const log = o.log ?? (() => {});
+    for (const s of o.sinks) await s.open();
+    const cp = await o.checkpoints.load();
+    for (const s of o.sinks) await s.recover?.(cp);
+    this.pipeline = o.createPipeline(cp?.state);
+    if (cp) {
+      const restored = (cp.sinks.__stats as RunStats | undefined) ?? undefined;
+      if (restored) Object.assign(this.stats, restored, { restarts: restored.restarts + 1 });
+      log("restored", { epoch: cp.epoch, positions: cp.positions });
+    }
+    this.epoch = { id: (cp?.epoch ?? 0) + 1, rows: [], dlq: [], late: [] };
+    await o.source.start(cp?.positions);
+    this.lastCheckpoint = this.lastTrigger = this.now();
+    const maxPoll = Math.min(o.maxPoll ?? 10_000, this.pipeline.batch.capacity);
+    // Bounded replays must not depend on wall-clock speed: no stream ever counts as idle.
+    const wallForWatermark = o.source.bounded ? () => 0 : this.now;
+    while (!this.stopping) {
+      const recs = await o.source.poll(100, maxPoll);
+      if (recs === null) {
+        this.flush(wallForWatermark());
+        this.emit(this.pipeline.finish());
+        break;
+      }
+      const t0 = this.now();
+      for (const r of recs) this.ingest(r, wallForWatermark);
+      this.flush(wallForWatermark());
+      this.emit(this.pipeline.advance());
+      const t = this.now();
+      if (recs.length > 0) o.metrics?.batchSeconds.observe((t - t0) / 1000);
+      if (t - this.lastTrigger >= o.triggerMs) {
+        this.lastTrigger = t;
+        const updates = this.pipeline.peek();
+        for (const s of o.sinks) s.updates?.(updates);
+      }
+      if (t - this.lastCheckpoint >= o.checkpointIntervalMs) await this.checkpoint();
+    }
+    await this.checkpoint();
+    const updates = this.pipeline.peek();
+    for (const s of o.sinks) s.updates?.(updates);
+  }
+
+  /** Closes sinks and the checkpoint store. */
+  async close(): Promise<void> {
+    await this.o.source.close();
+    for (const s of this.o.sinks) await s.close();
+    await this.o.checkpoints.close();
+    this.pipeline?.destroy();
+  }
+
+  private ingest(r: SourceRecord, wall: () => number): void {
+    this.stats.eventsIn++;
+    this.o.metrics?.eventsIn.inc({ topic: r.topic });
+    const kind = this.o.topics[r.topic];
+    const v = kind ? validate(kind, r.value ?? "") : undefined;
+    if (!v || !v.ok) {
+      this.stats.invalid++;
+      this.o.metrics?.invalid.inc({ topic: r.topic });
+      this.o.metrics?.sideOut.inc({ kind: "dlq" });
+      const reason = v ? v.reason : `topic '${r.topic}' is not an input topic of this pipeline`;
+      this.epoch.dlq.push({ record: r, reason });
+      return;
+    }
+    this.stats.valid++;
+    if (this.pipeline.batch.full) this.flush(wall());
+    this.pipeline.add(kind!, v.event, v.t, `${r.topic}:${r.partition}`, r.timestamp ?? r.readAt);
+    this.inBatch.push(r);
+  }
+
+  private flush(wallNow: number): void {
+    if (this.pipeline.batch.n === 0) return;
+    const res = this.pipeline.process(wallNow);
+    if (res.lateCount > 0) {
+      for (let i = 0; i < this.inBatch.length; i++) {
+        const mask = res.late[i];
+        if (mask === 0) continue;
+        this.stats.late++;
+        const ops = this.pipeline.lateOps(mask);
+        for (const metric of ops) this.o.metrics?.late.inc({ stream: this.inBatch[i].topic, metric });
+        this.o.metrics?.sideOut.inc({ kind: "late" });
+        const reason: SideRecord["reason"] = `late for ${ops.join(", ")} (watermark passed its windows)`;
+        this.epoch.late.push({ record: this.inBatch[i], reason });
+      }
+    }
+    // Latency sample per batch: from the oldest event's read (or Kafka timestamp) to its rows.
+    let oldest = Infinity;
+    for (const r of this.inBatch) oldest = Math.min(oldest, r.timestamp ?? r.readAt);
+    this.inBatch = [];
+    const t = this.now();
+    recordLatency(this.stats.latency, t - oldest);
+    this.o.metrics?.latencySeconds.observe(Math.max(0, t - oldest) / 1000);
+    this.emit(res.rows);
+  }
+
+  private emit(rows: OutputRow[]): void {
+    for (const row of rows) {
+      this.epoch.rows.push(row);
+      this.stats.rowsOut[row.metric] = (this.stats.rowsOut[row.metric] ?? 0) + 1;
+      this.o.metrics?.rowsOut.inc({ metric: row.metric });
+    }
+  }
+
+  private async checkpoint(): Promise<void> {
+    const o = this.o;
+    const epoch = this.epoch;
+    this.stats.updatedAt = this.now();
+    const sinks: Record<string, unknown> = {};
+    for (const s of o.sinks) sinks[s.name] = await s.prepare(epoch);
+    this.stats.epochs++;
+    sinks.__stats = { ...this.stats };
+    const cp: Checkpoint = {
+      epoch: epoch.id,
+      positions: o.source.positions(),
+      state: this.pipeline.snapshot(),
+      sinks,
+      committedAt: this.now(),
+    };
+    this.lastStateBytes = cp.state.byteLength;
+    await o.checkpoints.commit(cp);
+    o.metrics?.checkpoints.inc();
+    for (const s of o.sinks) await s.finish?.(epoch);
+    o.log?.("checkpoint", { epoch: epoch.id, rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length, positions: cp.positions });
+    this.epoch = { id: epoch.id + 1, rows: [], dlq: [], late: [] };
+    this.lastCheckpoint = this.now();
+  }
+}
