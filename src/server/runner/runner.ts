@@ -42,6 +42,8 @@ export class Runner {
   private lastTrigger = 0;
   private readonly now: () => number;
   private lastStateBytes = 0;
+  /** Records per topic of the current poll (Prometheus counters are bumped once per poll). */
+  private readonly polledPerTopic = new Map<string, number>();
 
   constructor(private readonly o: RunnerOptions) {
     this.now = o.now ?? Date.now;
@@ -100,6 +102,8 @@ export class Runner {
       this.emit(this.pipeline.advance());
       const t = this.now();
       if (recs.length > 0) o.metrics?.batchSeconds.observe((t - t0) / 1000);
+      for (const [topic, n] of this.polledPerTopic) o.metrics?.eventsIn.inc({ topic }, n);
+      this.polledPerTopic.clear();
       if (t - this.lastTrigger >= o.triggerMs) {
         this.lastTrigger = t;
         const updates = this.pipeline.peek();
@@ -122,7 +126,7 @@ export class Runner {
 
   private ingest(r: SourceRecord, wall: () => number): void {
     this.stats.eventsIn++;
-    this.o.metrics?.eventsIn.inc({ topic: r.topic });
+    this.polledPerTopic.set(r.topic, (this.polledPerTopic.get(r.topic) ?? 0) + 1);
     const kind = this.o.topics[r.topic];
     const v = kind ? validate(kind, r.value ?? "") : undefined;
     if (!v || !v.ok) {
@@ -165,10 +169,14 @@ export class Runner {
   }
 
   private emit(rows: OutputRow[]): void {
+    const counts = new Map<string, number>();
     for (const row of rows) {
       this.epoch.rows.push(row);
-      this.stats.rowsOut[row.metric] = (this.stats.rowsOut[row.metric] ?? 0) + 1;
-      this.o.metrics?.rowsOut.inc({ metric: row.metric });
+      counts.set(row.metric, (counts.get(row.metric) ?? 0) + 1);
+    }
+    for (const [metric, n] of counts) {
+      this.stats.rowsOut[metric] = (this.stats.rowsOut[metric] ?? 0) + n;
+      this.o.metrics?.rowsOut.inc({ metric }, n);
     }
   }
 
