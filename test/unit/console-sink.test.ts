@@ -43,9 +43,7 @@ describe("ConsoleSink", () => {
     const { out, chunks } = capture();
     const sink = new ConsoleSink({ out });
     await sink.open();
-    sink.updates([pv("p1", 1), pv("p2", 5)]);
-    sink.updates([pv("p1", 3)]); // a later partial row of the same window and key replaces the first
-    await sink.prepare(epoch(1));
+    sink.updates([pv("p1", 3), pv("p2", 5)]);
     expect(chunks[0]).toBe(
       [
         "-------------------------------------------",
@@ -62,13 +60,35 @@ describe("ConsoleSink", () => {
         "",
       ].join("\n"),
     );
-    // Only p2's final row changed since; the next batch shows it alone.
-    await sink.prepare(epoch(2, [pv("p2", 6)]));
+    // Next trigger: p1 unchanged, p2 changed, p3 new.
+    sink.updates([pv("p1", 3), pv("p2", 6), pv("p3", 1)]);
     expect(chunks[1]).toContain("Batch: 1");
     expect(chunks[1]).toContain("|        p2|    6|");
+    expect(chunks[1]).toContain("|        p3|    1|");
     expect(chunks[1]).not.toContain("p1");
-    await sink.prepare(epoch(3));
+    // Nothing changed.
+    sink.updates([pv("p1", 3), pv("p2", 6), pv("p3", 1)]);
     expect(chunks[2]).toContain("Batch: 2\n-------------------------------------------\n(no rows changed)\n");
+  });
+
+  it("shows final rows from checkpoints at the next trigger, over the partial row of the same window", async () => {
+    const { out, chunks } = capture();
+    const sink = new ConsoleSink({ out });
+    sink.updates([pv("p1", 3), pv("p2", 5)]);
+    await sink.prepare(epoch(1, [pv("p1", 4)])); // p1's window closed with 4
+    await sink.prepare(epoch(2, [pv("p2", 5)]));
+    expect(chunks).toHaveLength(1); // a checkpoint alone prints nothing
+    sink.updates([pv("p1", 3)]); // a stale partial row of a window that has just closed
+    expect(chunks[1]).toContain("|        p1|    4|");
+    expect(chunks[1]).toContain("|        p2|    5|");
+    expect(chunks[1]).not.toContain("|    3|");
+    // Finals not yet shown are printed on close.
+    await sink.prepare(epoch(3, [pv("p9", 9)]));
+    await sink.close();
+    expect(chunks[2]).toContain("Batch: 2");
+    expect(chunks[2]).toContain("|        p9|    9|");
+    await sink.close();
+    expect(chunks).toHaveLength(3);
   });
 
   it("orders metrics as SPEC lists them and caps each table at numRows", async () => {
@@ -76,7 +96,7 @@ describe("ConsoleSink", () => {
     const sink = new ConsoleSink({ out, numRows: 2 });
     const funnel: OutputRow = { metric: "funnel", window_start: W, window_end: W + 300_000, viewers: 3, carters: 1, purchasers: 0,
       view_to_cart_rate: 1 / 3, cart_to_purchase_rate: 0, view_to_purchase_rate: null };
-    await sink.prepare(epoch(1, [funnel, pv("p3", 1, W + 60_000), pv("p1", 1), pv("p2", 1)]));
+    sink.updates([funnel, pv("p3", 1, W + 60_000), pv("p1", 1), pv("p2", 1)]);
     const text = chunks[0];
     expect(text.indexOf("page_views:")).toBeLessThan(text.indexOf("funnel:"));
     expect(text).toContain("only showing top 2 rows");
@@ -91,7 +111,8 @@ describe("ConsoleSink", () => {
     const sink = new ConsoleSink({ out, status: () => status });
     const rec = { topic: "orders", partition: 0, offset: 1, key: null, value: "x", readAt: 0 };
     await sink.prepare({ id: 1, rows: [], dlq: [{ record: rec, reason: "bad" }], late: [] });
-    expect(chunks[0]).toContain("Side outputs this batch: 1 invalid (DLQ), 0 late\n");
+    sink.updates([]);
+    expect(chunks[0]).toContain("Side outputs since the last batch: 1 invalid (DLQ), 0 late\n");
     expect(chunks[0]).toContain(
       "Status: events/s: 12,346 | lag: 12 (clickstream:0=10, orders:0=2) | watermark: 2026-01-01 10:00:00 | open sessions: 17 | anomalies: 4 | invalid: 3\n",
     );

@@ -137,3 +137,15 @@ describe("file sink crash safety", () => {
     expect(snapshot(r.out)).toEqual(reference);
   });
 });
+
+describe("file sink damage outside eddy", () => {
+  it("refuses to resume over a JSONL file shorter than the checkpoint committed", async () => {
+    const root = mkdtempSync(join(tmpdir(), "eddy-crash-"));
+    dirs.push(root);
+    const out = join(root, "out");
+    const ck = join(root, "ck");
+    await drive(out, ck, 3);
+    writeFileSync(join(out, "page_views.jsonl"), "");
+    await expect(drive(out, ck, LAST)).rejects.toThrow(/page_views.jsonl has 0 bytes, the checkpoint committed \d+/);
+  });
+});

@@ -138,5 +138,12 @@ describe("FileSource", () => {
     expect(parseEnvelope('{"topic":"t","key":"k","value":{"a":1.0, "b" : [1,2]}}')?.value).toBe('{"a":1.0, "b" : [1,2]}');
     expect(parseEnvelope('{ "topic":"t","key":"k","value":{"a":1.0}}')?.value).toBe('{"a":1}');
     expect(parseEnvelope('{"topic":"","value":{}}')).toBeNull();
+    expect(parseEnvelope('{"topic":"","key":null,"value":{}}')).toBeNull();
+    // Generator layout with a broken event: split as is, so validation DLQs it under its topic.
+    expect(parseEnvelope('{"topic":"orders","key":null,"value":{"a":{"b":1}')).toEqual({ topic: "orders", key: null, value: '{"a":{"b":1' });
+    // Escapes in topic and key are decoded; a JSON string value is the raw message's text.
+    expect(parseEnvelope('{"topic":"a\\"b","key":"k\\u00e9","value":"{\\"x\\":"}  ')).toEqual({ topic: 'a"b', key: "ké", value: '{"x":' });
+    expect(parseEnvelope('{"topic":"t","key":"k","value":null}')).toEqual({ topic: "t", key: "k", value: null });
+    expect(parseEnvelope('{"topic":"t","key":"k","value":}')).toBeNull();
   });
 });

@@ -1,8 +1,8 @@
 /**
- * The console sink, like Spark's: at each trigger a `Batch: N` block with, per metric, a table
- * of the rows that changed since the previous trigger (latest partial rows from `updates`, then
- * the epoch's final rows, which replace a partial row of the same window and key), followed by a
- * status block. Spark's console sink prints one query per block; eddy runs all metrics in one
+ * The console sink, like Spark's in update mode: at each trigger a `Batch: N` block with, per
+ * metric, a table of the rows that changed since the previous trigger (partial rows of open
+ * windows, and final rows, which replace a partial row of the same window and key), followed by
+ * a status block. Spark's console sink prints one query per block; eddy runs all metrics in one
  * query, so each table is titled with its metric.
  */
 import { METRIC_FIELDS, METRIC_KEYS, METRIC_NAMES, type MetricName } from "../../core/metrics/schema";
@@ -74,13 +74,24 @@ export function renderStatus(s: ConsoleStatus): string {
   return `Status: ${parts.join(" | ")}\n`;
 }
 
-/** Prints changed rows and status at each trigger; keeps nothing durable (no recover/finish). */
+/**
+ * Prints changed rows and status at each trigger; keeps nothing durable (no recover/finish).
+ *
+ * The runner calls `updates` once per trigger with every open window's current row; that call
+ * prints the batch: the rows whose values differ from what was last shown, plus the final rows
+ * that checkpoints delivered through `prepare` since the previous batch. `close` prints final
+ * rows not shown yet, so nothing emitted is missing from the console.
+ */
 export class ConsoleSink implements Sink {
   readonly name = "console";
   private readonly out: TextOut;
   private readonly numRows: number;
   private readonly truncate: number;
-  private changed = new Map<string, OutputRow>();
+  /** Rows to show in the next batch, by identity. */
+  private changed = new Map<string, { row: OutputRow; final: boolean }>();
+  /** What was last shown of each open window's row, to skip unchanged ones. */
+  private readonly shown = new Map<string, string>();
+  private side = { dlq: 0, late: 0 };
   private batch = 0;
 
   constructor(private readonly options: ConsoleSinkOptions = {}) {
@@ -91,37 +102,57 @@ export class ConsoleSink implements Sink {
 
   async open(): Promise<void> {}
 
+  /** A trigger: records the partial rows that changed and prints the batch. */
   updates(rows: OutputRow[]): void {
-    for (const r of rows) this.changed.set(rowId(r), r);
+    for (const r of rows) {
+      const id = rowId(r);
+      if (this.changed.get(id)?.final) continue; // closed in this batch: its final row wins
+      if (this.shown.get(id) !== JSON.stringify(r)) this.changed.set(id, { row: r, final: false });
+    }
+    this.print();
   }
 
-  /** The runner calls this at each trigger: prints the batch and starts the next one. */
+  /** Collects the epoch's final rows and side-output counts for the next batch. */
   async prepare(epoch: Epoch): Promise<undefined> {
-    for (const r of epoch.rows) this.changed.set(rowId(r), r);
-    this.out.write(this.render(epoch));
-    this.changed = new Map();
-    this.batch++;
+    for (const r of epoch.rows) this.changed.set(rowId(r), { row: r, final: true });
+    this.side.dlq += epoch.dlq.length;
+    this.side.late += epoch.late.length;
     return undefined;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.changed.size > 0 || this.side.dlq + this.side.late > 0) this.print();
+  }
 
-  /** The text of the current batch (what `prepare` prints). */
-  render(epoch?: Epoch): string {
+  /** Prints the pending batch and starts the next one. */
+  print(): void {
+    this.out.write(this.render());
+    for (const [id, { row, final }] of this.changed) {
+      // A closed window never changes again: forget it so memory follows the open windows.
+      if (final) this.shown.delete(id);
+      else this.shown.set(id, JSON.stringify(row));
+    }
+    this.changed = new Map();
+    this.side = { dlq: 0, late: 0 };
+    this.batch++;
+  }
+
+  /** The text of the pending batch (what `print` writes). */
+  render(): string {
     let text = `-------------------------------------------\nBatch: ${this.batch}\n-------------------------------------------\n`;
     const byMetric = new Map<string, OutputRow[]>();
-    for (const r of this.changed.values()) {
-      let list = byMetric.get(r.metric);
-      if (!list) byMetric.set(r.metric, (list = []));
-      list.push(r);
+    for (const { row } of this.changed.values()) {
+      let list = byMetric.get(row.metric);
+      if (!list) byMetric.set(row.metric, (list = []));
+      list.push(row);
     }
     if (byMetric.size === 0) text += "(no rows changed)\n";
     for (const metric of METRIC_NAMES) {
       const rows = byMetric.get(metric);
       if (rows) text += this.table(metric, rows);
     }
-    if (epoch && (epoch.dlq.length || epoch.late.length)) {
-      text += `Side outputs this batch: ${epoch.dlq.length} invalid (DLQ), ${epoch.late.length} late\n`;
+    if (this.side.dlq || this.side.late) {
+      text += `Side outputs since the last batch: ${this.side.dlq} invalid (DLQ), ${this.side.late} late\n`;
     }
     const status = this.options.status?.();
     if (status) text += renderStatus(status);

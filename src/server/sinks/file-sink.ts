@@ -209,7 +209,11 @@ export class FileSink implements Sink {
     for (const [rel, bytes] of Object.entries(book.appends)) {
       const data = await chunk(rel);
       if (data.length !== bytes) throw new Error(`file sink: staged ${rel} of epoch ${book.epoch} is torn`);
-      await writeAt(join(this.dir, rel), book.lengths[rel] - bytes, data);
+      const base = book.lengths[rel] - bytes;
+      const size = await fileSize(join(this.dir, rel));
+      // Shorter than what earlier epochs committed: rows were lost outside eddy; never pad with zeros.
+      if (size < base) throw new Error(`file sink: ${join(this.dir, rel)} has ${size} bytes, the checkpoint committed ${base}`);
+      await writeAt(join(this.dir, rel), base, data);
       this.step(`finish:append:${rel}`);
     }
     // Renaming first makes "published" atomic: a crash inside the recursive delete cannot leave
