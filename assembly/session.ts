@@ -171,46 +171,62 @@ function freeRec(s: SState, i: i32): void {
   return load<f64>(s.heap + (<usize>i << 4));
 }
 
+// Entries move as two 8-byte words (key, then rec | gen << 32): memory.copy would cost a
+// bulk-memory call per level.
 function heapPush(s: SState, key: f64, r: i32, gen: u32): void {
   if (s.heapLen >= s.heapCap) {
     const ncap = s.heapCap == 0 ? 1024 : s.heapCap << 1;
     s.heap = resize(s.heap, <usize>ncap << 4);
     s.heapCap = ncap;
   }
+  const base = s.heap;
   let i = s.heapLen++;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (hKey(s, parent) <= key) break;
-    memory.copy(s.heap + (<usize>i << 4), s.heap + (<usize>parent << 4), 16);
+    const pp = base + (<usize>parent << 4);
+    const pk = load<f64>(pp);
+    if (pk <= key) break;
+    const ip = base + (<usize>i << 4);
+    store<f64>(ip, pk);
+    store<u64>(ip, load<u64>(pp, 8), 8);
     i = parent;
   }
-  const p = s.heap + (<usize>i << 4);
+  const p = base + (<usize>i << 4);
   store<f64>(p, key);
-  store<i32>(p, r, 8);
-  store<u32>(p, gen, 12);
+  store<u64>(p, <u64><u32>r | (<u64>gen << 32), 8);
 }
 
 /** Removes the minimum entry (the caller read it first). */
 function heapPop(s: SState): void {
   const n = --s.heapLen;
   if (n == 0) return;
-  const lastP = s.heap + (<usize>n << 4);
+  const base = s.heap;
+  const lastP = base + (<usize>n << 4);
   const key = load<f64>(lastP);
-  const r = load<i32>(lastP, 8);
-  const gen = load<u32>(lastP, 12);
+  const val = load<u64>(lastP, 8);
   let i = 0;
   while (true) {
     let c = (i << 1) + 1;
     if (c >= n) break;
-    if (c + 1 < n && hKey(s, c + 1) < hKey(s, c)) c++;
-    if (key <= hKey(s, c)) break;
-    memory.copy(s.heap + (<usize>i << 4), s.heap + (<usize>c << 4), 16);
+    let cp = base + (<usize>c << 4);
+    let ck = load<f64>(cp);
+    if (c + 1 < n) {
+      const k2 = load<f64>(cp + 16);
+      if (k2 < ck) {
+        c++;
+        cp += 16;
+        ck = k2;
+      }
+    }
+    if (key <= ck) break;
+    const ip = base + (<usize>i << 4);
+    store<f64>(ip, ck);
+    store<u64>(ip, load<u64>(cp, 8), 8);
     i = c;
   }
-  const p = s.heap + (<usize>i << 4);
+  const p = base + (<usize>i << 4);
   store<f64>(p, key);
-  store<i32>(p, r, 8);
-  store<u32>(p, gen, 12);
+  store<u64>(p, val, 8);
 }
 
 // ---- events ----
