@@ -36,6 +36,11 @@ describe("console table", () => {
     expect(formatCell("json", [{ url: "/a", views: 2 }])).toBe('[{"url":"/a","views":2}]');
     expect(formatCell("int", 7)).toBe("7");
   });
+
+  it("never truncates columns flagged whole", () => {
+    const ts = "2026-01-01 10:00:00.005";
+    expect(renderTable(["t", "s"], [[ts, ts]], 20, [true, false])).toContain(`|${ts}|2026-01-01 10:00:...|`);
+  });
 });
 
 describe("ConsoleSink", () => {

@@ -169,7 +169,7 @@ export class ConsoleSink implements Sink {
     );
     const shown = sorted.slice(0, this.numRows);
     const cells = shown.map((r) => fields.map((f) => formatCell(f.type, r[f.name])));
-    let text = `${metric}:\n${renderTable(fields.map((f) => f.name), cells, this.truncate)}`;
+    let text = `${metric}:\n${renderTable(fields.map((f) => f.name), cells, this.truncate, fields.map((f) => f.type === "timestamp"))}`;
     if (sorted.length > shown.length) text += `only showing top ${shown.length} rows\n`;
     return text;
   }

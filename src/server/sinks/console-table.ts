@@ -31,9 +31,13 @@ export function formatCell(type: FieldType, v: unknown): string {
   }
 }
 
-/** Renders a table; `rows` are already formatted cells, one array per row. */
-export function renderTable(header: string[], rows: string[][], truncate = 20): string {
-  const cut = (s: string) => (truncate > 0 && s.length > truncate ? `${s.slice(0, Math.max(0, truncate - 3))}...` : s);
+/**
+ * Renders a table; `rows` are already formatted cells, one array per row. Columns flagged in
+ * `whole` are never truncated (timestamps: a cut one is unreadable, and they are at most 23 wide).
+ */
+export function renderTable(header: string[], rows: string[][], truncate = 20, whole: boolean[] = []): string {
+  const cut = (s: string, i: number) =>
+    truncate > 0 && !whole[i] && s.length > truncate ? `${s.slice(0, Math.max(0, truncate - 3))}...` : s;
   const head = header.map(cut);
   const body = rows.map((r) => r.map(cut));
   const widths = head.map((h, i) => Math.max(3, h.length, ...body.map((r) => (r[i] ?? "").length)));
