@@ -85,12 +85,13 @@ export function corrupt(rng: Prng, kind: TopicKind, event: Record<string, unknow
 }
 
 /**
- * How far back a late event is placed: beyond the watermark delay by 15 to 60 minutes, so
- * that every window it belongs to (the widest is 5 minutes) and its 10-minute conversion
- * horizon have closed whatever the partition's exact maximum event time.
+ * How far back a late event is placed: beyond the watermark delay by 40 to 70 minutes, so that
+ * every window it belongs to (the widest is 5 minutes), its 10-minute conversion horizon and the
+ * 30-minute session gap have closed whatever the partition's exact maximum event time. A late
+ * event is then late for every metric, so it changes no result in any arrival order.
  */
 export function lateAgeMs(rng: Prng, watermarkDelayMs: number): number {
-  return watermarkDelayMs + 15 * 60_000 + rng.int(45 * 60_000);
+  return watermarkDelayMs + 40 * 60_000 + rng.int(30 * 60_000);
 }
 
 /**
