@@ -13,8 +13,9 @@
  * - `recover(C)` rolls the folder to exactly checkpoint `C`: it redoes `finish(C)` when
  *   `.staging/<C>` still exists, truncates every JSONL file to its committed length (deleting
  *   those that `C` does not know), deletes Parquet parts of epochs after `C` and all staging.
- *   With no checkpoint the committed state is empty, so a fresh run starts from an empty output
- *   (like rerunning a Spark query with a new checkpoint into `overwrite` mode).
+ *   With no checkpoint (or one written without this sink) the committed state is empty, so a
+ *   fresh run starts from an empty output (like rerunning a Spark query with a new checkpoint
+ *   into `overwrite` mode). Only eddy's own names are touched; one runner per folder.
  *
  * A restart thus never leaves a torn or duplicated row. JSONL files are appended in place (one
  * file per metric, as the issue asks); a reader tailing one during a publish may briefly see a
