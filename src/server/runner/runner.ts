@@ -7,6 +7,7 @@
 import { type TopicKind, validate } from "../../core/events";
 import type { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
+import { MALFORMED_TOPIC } from "../sources/file-source";
 import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, SourceRecord } from "../io/types";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
@@ -112,6 +113,7 @@ export class Runner {
       if (t - this.lastCheckpoint >= o.checkpointIntervalMs) await this.checkpoint();
     }
     await this.checkpoint();
+    this.stats.updatedAt = this.now();
     const updates = this.pipeline.peek();
     for (const s of o.sinks) s.updates?.(updates);
   }
@@ -133,7 +135,7 @@ export class Runner {
       this.stats.invalid++;
       this.o.metrics?.invalid.inc({ topic: r.topic });
       this.o.metrics?.sideOut.inc({ kind: "dlq" });
-      const reason = v ? v.reason : `topic '${r.topic}' is not an input topic of this pipeline`;
+      const reason = v ? v.reason : r.topic === MALFORMED_TOPIC ? "not a record: the line is not a {\"topic\", \"key\", \"value\"} JSON object" : `topic '${r.topic}' is not an input topic of this pipeline`;
       this.epoch.dlq.push({ record: r, reason });
       return;
     }
