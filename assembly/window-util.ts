@@ -90,6 +90,19 @@ export class Win {
   outDistinct: usize = 0;
   /** Bumped when slots close or slabs move, so process() drops its window cache. */
   epoch: i32 = 0;
+  // Pane mode (window-pane-util.ts): slots are panes of one slide each.
+  paneMode: i32 = 0;
+  /** Highest window index already frozen (final rows computed), i64.MIN_VALUE = none. */
+  lastFrozen: i64 = i64.MIN_VALUE;
+  /** End of window lastFrozen + 1: the watermark at which the next freeze is due. */
+  nextFreezeEnd: f64 = -Infinity;
+  /** Accumulator slab (keyCap records) and key list used to combine panes into a window. */
+  acc: usize = 0;
+  accKeys: usize = 0;
+  /** Output rows [0, pend) are frozen windows waiting for window_advance. */
+  pend: i32 = 0;
+  /** Rows [0, shift) were returned by the last advance; dropped at the next call. */
+  shift: i32 = 0;
 }
 
 // @ts-ignore: decorator
@@ -218,6 +231,11 @@ export function growKeys(w: Win, key: u32): void {
       s.keys = regrow(s.keys, <usize>ncap << 2);
     }
   }
+  if (w.acc) {
+    w.acc = regrow(w.acc, <usize>ncap * stride);
+    memory.fill(w.acc + <usize>w.keyCap * stride, 0, <usize>(ncap - w.keyCap) * stride);
+    w.accKeys = regrow(w.accKeys, <usize>ncap << 2);
+  }
   w.keyCap = ncap;
   w.epoch++;
 }
@@ -259,7 +277,8 @@ export function sortedOpen(w: Win, endAtMost: f64): i32 {
   return n;
 }
 
-function ensureOut(w: Win, need: i32): void {
+/** Grows the output columns to hold `need` rows (keeping the rows already there). */
+export function ensureOut(w: Win, need: i32): void {
   if (need <= w.outCap) return;
   let ncap = w.outCap == 0 ? 1024 : w.outCap;
   while (ncap < need) ncap <<= 1;
@@ -276,10 +295,10 @@ function ensureOut(w: Win, need: i32): void {
 }
 
 // @ts-ignore: decorator
-@inline function emitRow(w: Win, s: Slot, row: i32, key: u32, rec: usize): void {
+@inline function emitRow(w: Win, start: f64, end: f64, row: i32, key: u32, rec: usize): void {
   const r8 = <usize>row << 3, r4 = <usize>row << 2;
-  store<f64>(w.outStart + r8, s.start);
-  store<f64>(w.outEnd + r8, s.end);
+  store<f64>(w.outStart + r8, start);
+  store<f64>(w.outEnd + r8, end);
   store<u32>(w.outKey + r4, key);
   store<u32>(w.outCount + r4, load<u32>(rec, R_COUNT));
   store<f64>(w.outSum + r8, w.flags & F_SUM ? <f64>load<i64>(rec, R_SUM) : 0);
@@ -294,30 +313,53 @@ function ensureOut(w: Win, need: i32): void {
 }
 
 /**
- * Writes the rows of slot `s` (ascending key) at output row `row`; returns the next row.
- * With `reset`, also clears the slot's state (records, key list, distinct set).
+ * Writes rows [start, end) for the `nkeys` touched keys of slab `recs` (key list `keys`) at
+ * output row `row`, in ascending key order; returns the next row. With `reset`, zeroes the
+ * records it emitted.
  */
-export function emitSlot(w: Win, s: Slot, row: i32, reset: bool): i32 {
+export function emitRecs(w: Win, start: f64, end: f64, recs: usize, keys: usize, nkeys: i32, row: i32, reset: bool): i32 {
   const stride = <usize>w.stride;
-  ensureOut(w, row + s.nkeys);
-  if (<i64>s.nkeys * 32 >= <i64>w.keyCap) {
+  ensureOut(w, row + nkeys);
+  if (<i64>nkeys * 32 >= <i64>w.keyCap) {
     // dense: scanning the slab in key order is cheaper than sorting the key list
     for (let k: i32 = 0; k < w.keyCap; k++) {
-      const rec = s.recs + <usize>k * stride;
+      const rec = recs + <usize>k * stride;
       if (load<u32>(rec) != 0) {
-        emitRow(w, s, row++, <u32>k, rec);
+        emitRow(w, start, end, row++, <u32>k, rec);
         if (reset) memory.fill(rec, 0, stride);
       }
     }
   } else {
-    sortU32(s.keys, s.nkeys);
-    for (let i = 0; i < s.nkeys; i++) {
-      const k = load<u32>(s.keys + (<usize>i << 2));
-      const rec = s.recs + <usize>k * stride;
-      emitRow(w, s, row++, k, rec);
+    sortU32(keys, nkeys);
+    for (let i = 0; i < nkeys; i++) {
+      const k = load<u32>(keys + (<usize>i << 2));
+      const rec = recs + <usize>k * stride;
+      emitRow(w, start, end, row++, k, rec);
       if (reset) memory.fill(rec, 0, stride);
     }
   }
+  return row;
+}
+
+/** Zeroes a slot's state (records, key list, distinct set). */
+export function resetSlot(w: Win, s: Slot): void {
+  const stride = <usize>w.stride;
+  for (let i = 0; i < s.nkeys; i++) {
+    memory.fill(s.recs + <usize>load<u32>(s.keys + (<usize>i << 2)) * stride, 0, stride);
+  }
+  s.nkeys = 0;
+  if (s.setSize > 0) {
+    memory.fill(s.set, 0, <usize>s.setCap << 3);
+    s.setSize = 0;
+  }
+}
+
+/**
+ * Writes the rows of slot `s` (ascending key) at output row `row`; returns the next row.
+ * With `reset`, also clears the slot's state (records, key list, distinct set).
+ */
+export function emitSlot(w: Win, s: Slot, row: i32, reset: bool): i32 {
+  row = emitRecs(w, s.start, s.end, s.recs, s.keys, s.nkeys, row, reset);
   if (reset) {
     s.nkeys = 0;
     if (s.setSize > 0) {

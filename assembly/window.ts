@@ -19,7 +19,9 @@ import { wBegin, wEnd, wI32, wU32, wI64, wF64, rBegin, rI32, rU32, rI64, rF64, r
 import {
   Win, Slot, F_SUM, F_MIN, F_MAX, F_DISTINCT, R_COUNT, R_DCOUNT, R_SUM, R_MIN, R_MAX,
   zalloc, slotFor, growKeys, distinctAdd, sortedOpen, emitSlot, retireSlot, freeSlot, slotAt, setValue,
+  ensureOut,
 } from "./window-util";
+import { paneEligible, paneInit, paneCompact, freezeTo, paneAdvance, panePeek, paneOpenCount } from "./window-pane-util";
 
 /** Snapshot payload format of this kernel. */
 const VERSION: i32 = 1;
@@ -66,6 +68,7 @@ export function window_create(sizeMs: f64, slideMs: f64, flags: i32, batchCap: i
   w.late = zalloc(b << 2);
   w.cacheSlots = zalloc(<usize>w.per << alignof<usize>());
   w.cacheEnds = zalloc(<usize>w.per << 3);
+  if (paneEligible(w.per, flags)) paneInit(w);
   return handleNew(KIND_WINDOW, changetype<usize>(w));
 }
 
@@ -88,7 +91,7 @@ export function window_destroy(h: i32): i32 {
   for (let i = 0; i < w.nPool; i++) freeSlot(changetype<usize>(slotAt(w.pool, i)));
   freeAll(w.inTime, w.inKey, w.inValue, w.inDistinct, w.inWm, w.wmCell, w.late, w.cacheSlots);
   freeAll(w.cacheEnds, w.open, w.pool, w.scratch, w.map, w.outStart, w.outEnd, w.outKey);
-  freeAll(w.outCount, w.outSum, w.outMin, w.outMax, w.outDistinct, 0, 0, 0);
+  freeAll(w.outCount, w.outSum, w.outMin, w.outMax, w.outDistinct, w.acc, w.accKeys, 0);
   heap.free(changetype<usize>(w));
   handleFree(h);
   return 0;
@@ -132,7 +135,8 @@ export function window_late(h: i32): usize {
 /** Number of open windows (state held), or ERR_HANDLE. */
 export function window_open_count(h: i32): i32 {
   const w = get(h);
-  return w ? w.nOpen : ERR_HANDLE;
+  if (!w) return ERR_HANDLE;
+  return w.paneMode ? paneOpenCount(w) : w.nOpen;
 }
 
 // The hot path for tumbling count(+sum): one window per event, 16-byte records, the current
@@ -185,6 +189,72 @@ function processTumbling(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
     }
     store<u32>(rec, c + 1, R_COUNT);
     store<i64>(rec, load<i64>(rec, R_SUM) + <i64>load<f64>(inValue + (<usize>i << 3)), R_SUM);
+  }
+  return nl;
+}
+
+// Sliding count / sum / min / max in pane mode (window-pane-util.ts): one pane record per
+// event; windows whose end the watermark passes are frozen before the event is added.
+function processPanes(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
+  paneCompact(w);
+  const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue, late = w.late;
+  const slide = w.slide, sizeF = <f64>w.size, stride = <usize>w.stride, doSum = (w.flags & F_SUM) != 0;
+  let keyCap = <u32>w.keyCap;
+  let nextFreeze = w.nextFreezeEnd;
+  let lo = Infinity, hi = -Infinity, lastEnd: f64 = 0;
+  let pane: i64 = 0;
+  let sp: usize = 0, recs: usize = 0;
+  let nl = 0;
+  for (let i = 0; i < n; i++) {
+    const t = load<f64>(inTime + (<usize>i << 3));
+    const wmi = load<f64>(wmPtr + <usize>i * wmStride);
+    if (!(t >= lo && t < hi)) {
+      if (!(t - t == 0)) {
+        store<u32>(late + (<usize>(nl++) << 2), i);
+        continue;
+      }
+      pane = floorDiv(toMs(t), slide);
+      lo = <f64>(pane * slide);
+      hi = lo + <f64>slide;
+      lastEnd = lo + sizeF; // end of the last window holding this pane
+      sp = 0;
+    }
+    if (lastEnd <= wmi) {
+      store<u32>(late + (<usize>(nl++) << 2), i);
+      continue;
+    }
+    if (wmi >= nextFreeze) {
+      freezeTo(w, wmi);
+      nextFreeze = w.nextFreezeEnd;
+    }
+    if (sp == 0) {
+      sp = changetype<usize>(slotFor(w, pane));
+      recs = changetype<Slot>(sp).recs;
+    }
+    const k = load<u32>(inKey + (<usize>i << 2));
+    if (k >= keyCap) {
+      if (k >= <u32>MAX_KEYS) return ERR_KEY_RANGE;
+      growKeys(w, k);
+      keyCap = <u32>w.keyCap;
+      recs = changetype<Slot>(sp).recs;
+    }
+    const v = load<f64>(inValue + (<usize>i << 3));
+    const rec = recs + <usize>k * stride;
+    const c = load<u32>(rec, R_COUNT);
+    if (c == 0) {
+      const s = changetype<Slot>(sp);
+      store<u32>(s.keys + (<usize>s.nkeys << 2), k);
+      s.nkeys++;
+      if (stride > 16) {
+        store<f64>(rec, v, R_MIN);
+        store<f64>(rec, v, R_MAX);
+      }
+    } else if (stride > 16) {
+      store<f64>(rec, min(load<f64>(rec, R_MIN), v), R_MIN);
+      store<f64>(rec, max(load<f64>(rec, R_MAX), v), R_MAX);
+    }
+    store<u32>(rec, c + 1, R_COUNT);
+    if (doSum) store<i64>(rec, load<i64>(rec, R_SUM) + <i64>v, R_SUM);
   }
   return nl;
 }
@@ -279,6 +349,7 @@ export function window_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
     wmPtr = w.wmCell;
     wmStride = 0;
   }
+  if (w.paneMode) return processPanes(w, n, wmPtr, wmStride);
   if (w.per == 1 && (w.flags & ~F_SUM) == 0) return processTumbling(w, n, wmPtr, wmStride);
   return processGeneric(w, n, wmPtr, wmStride);
 }
@@ -290,6 +361,7 @@ export function window_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
 export function window_advance(h: i32, wm: f64): i32 {
   const w = get(h);
   if (!w) return ERR_HANDLE;
+  if (w.paneMode) return paneAdvance(w, wm);
   const n = sortedOpen(w, wm);
   let row = 0;
   for (let i = 0; i < n; i++) {
@@ -304,6 +376,7 @@ export function window_advance(h: i32, wm: f64): i32 {
 export function window_peek(h: i32): i32 {
   const w = get(h);
   if (!w) return ERR_HANDLE;
+  if (w.paneMode) return panePeek(w);
   const n = sortedOpen(w, Infinity);
   let row = 0;
   for (let i = 0; i < n; i++) row = emitSlot(w, slotAt(w.scratch, i), row, false);
@@ -320,6 +393,20 @@ export function window_snapshot(h: i32): i32 {
   wI32(w.flags);
   wI32(w.batchCap);
   wI32(w.keyCap);
+  if (w.paneMode) paneCompact(w);
+  wI64(w.lastFrozen);
+  wI32(w.pend);
+  for (let i = 0; i < w.pend; i++) {
+    const r8 = <usize>i << 3, r4 = <usize>i << 2;
+    wF64(load<f64>(w.outStart + r8));
+    wF64(load<f64>(w.outEnd + r8));
+    wU32(load<u32>(w.outKey + r4));
+    wU32(load<u32>(w.outCount + r4));
+    wF64(load<f64>(w.outSum + r8));
+    wF64(load<f64>(w.outMin + r8));
+    wF64(load<f64>(w.outMax + r8));
+    wU32(load<u32>(w.outDistinct + r4));
+  }
   const n = sortedOpen(w, Infinity);
   wI32(n);
   const stride = <usize>w.stride;
@@ -368,6 +455,26 @@ export function window_restore(len: i32): i32 {
 }
 
 function restoreSlots(w: Win): bool {
+  const lastFrozen = rI64();
+  const pend = rI32();
+  if (rFailed() || pend < 0 || (!w.paneMode && (pend != 0 || lastFrozen != i64.MIN_VALUE))) return false;
+  if (w.paneMode) {
+    ensureOut(w, pend);
+    for (let i = 0; i < pend && !rFailed(); i++) {
+      const r8 = <usize>i << 3, r4 = <usize>i << 2;
+      store<f64>(w.outStart + r8, rF64());
+      store<f64>(w.outEnd + r8, rF64());
+      store<u32>(w.outKey + r4, rU32());
+      store<u32>(w.outCount + r4, rU32());
+      store<f64>(w.outSum + r8, rF64());
+      store<f64>(w.outMin + r8, rF64());
+      store<f64>(w.outMax + r8, rF64());
+      store<u32>(w.outDistinct + r4, rU32());
+    }
+    w.pend = pend;
+    w.lastFrozen = lastFrozen;
+    w.nextFreezeEnd = lastFrozen == i64.MIN_VALUE ? -Infinity : lastFrozen == i64.MAX_VALUE ? Infinity : <f64>((lastFrozen + 1) * w.slide + w.size);
+  }
   const n = rI32();
   if (rFailed() || n < 0) return false;
   const stride = <usize>w.stride;

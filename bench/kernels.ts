@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: kernel benchmarks. Discovers bench/suites/*.ts (each default-exports a
+ * BenchSuite, see bench/suite.ts) and, for every variant x batch size (1k, 64k) x keys (1k,
+ * 100k), measures events/s single-threaded for the three implementations side by side:
+ *   cold   = the first batch after load, in a fresh child process (one per measurement);
+ *   steady = the median per-batch rate after warm-up (the mean is recorded too).
+ * Checks that the implementations agree (digests after the same batches), checks the targets,
+ * runs each suite's linear-memory flatness check, prints a table and writes
+ * bench/results/kernels.json with the machine, Node version and date.
+ *
+ * Flags: --quick (fewer batches, 1M events for the memory check), --suite <kernel>,
+ * --no-cold, --out <file>. Internal: --cold-child <suite file> <variant> <batch> <keys> <impl>.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { IMPLS, type BenchCase, type BenchSuite, type ImplName, type MemoryReport } from "./suite";
+import { formatTable, type CaseResult, type TargetResult } from "./report";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BATCH_SIZES = [1_000, 65_536];
+const KEY_COUNTS = [1_000, 100_000];
+
+interface Plan {
+  warmup: number;
+  measure: number;
+}
+
+/** Batches per measurement: the reference gets fewer (it is 10-100x slower). */
+function plan(impl: ImplName, batchSize: number, quick: boolean): Plan {
+  const big = batchSize >= 16_384;
+  const ref = impl === "ts-reference";
+  const p = big ? (ref ? { warmup: 2, measure: 4 } : { warmup: 6, measure: 20 }) : ref ? { warmup: 50, measure: 150 } : { warmup: 200, measure: 600 };
+  return quick ? { warmup: Math.ceil(p.warmup / 2), measure: Math.ceil(p.measure / 3) } : p;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function loadSuites(only?: string): Promise<{ file: string; suite: BenchSuite }[]> {
+  const dir = join(HERE, "suites");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+  const out: { file: string; suite: BenchSuite }[] = [];
+  for (const f of files) {
+    const file = join(dir, f);
+    const mod = (await import(pathToFileURL(file).href)) as { default?: BenchSuite };
+    if (!mod.default?.create) throw new Error(`${f}: no default-exported BenchSuite`);
+    if (!only || mod.default.kernel === only) out.push({ file, suite: mod.default });
+  }
+  return out;
+}
+
+/** Steady state in this process; returns rates and the digest after `compareAt` batches. */
+async function steady(suite: BenchSuite, impl: ImplName, c: BenchCase, p: Plan, compareAt: number) {
+  const r = await suite.create(impl, c);
+  const rates: number[] = [];
+  let events = 0, seconds = 0, digest = "";
+  for (let i = 0; i < p.warmup + p.measure; i++) {
+    r.prepare(i);
+    const t0 = process.hrtime.bigint();
+    const n = r.run();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (i >= p.warmup) {
+      rates.push(n / dt);
+      events += n;
+      seconds += dt;
+    }
+    if (i === compareAt - 1) digest = r.digest();
+  }
+  r.dispose?.();
+  return { median: median(rates), mean: events / seconds, digest };
+}
+
+/** Cold: the first batch in a fresh process. */
+function cold(file: string, impl: ImplName, c: BenchCase): number {
+  const res = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--cold-child", file, c.variant, String(c.batchSize), String(c.keys), impl], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const line = res.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return (JSON.parse(line) as { eventsPerSec: number }).eventsPerSec;
+  } catch {
+    throw new Error(`cold child failed (${impl} ${c.variant}): ${res.stderr || res.stdout}`);
+  }
+}
+
+async function coldChild(args: string[]): Promise<void> {
+  const [file, variant, batch, keys, impl] = args;
+  const mod = (await import(pathToFileURL(file!).href)) as { default: BenchSuite };
+  const r = await mod.default.create(impl as ImplName, { variant: variant!, batchSize: Number(batch), keys: Number(keys) });
+  r.prepare(0);
+  const t0 = process.hrtime.bigint();
+  const n = r.run();
+  const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(JSON.stringify({ eventsPerSec: n / dt }));
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args[0] === "--cold-child") {
+    await coldChild(args.slice(1));
+    return 0;
+  }
+  const quick = args.includes("--quick");
+  const withCold = !args.includes("--no-cold");
+  const outFile = flag(args, "--out") ?? join(HERE, "results", "kernels.json");
+  const suites = await loadSuites(flag(args, "--suite"));
+  const started = Date.now();
+  const results: CaseResult[] = [];
+  const memory: (MemoryReport & { kernel: string })[] = [];
+  for (const { file, suite } of suites) {
+    for (const variant of suite.variants) {
+      for (const batchSize of BATCH_SIZES) {
+        for (const keys of KEY_COUNTS) {
+          const c: BenchCase = { variant, batchSize, keys };
+          const compareAt = Math.min(...IMPLS.map((impl) => { const p = plan(impl, batchSize, quick); return p.warmup + p.measure; }));
+          const row: CaseResult = { kernel: suite.kernel, ...c, impls: {}, agree: true };
+          for (const impl of IMPLS) {
+            const s = await steady(suite, impl, c, plan(impl, batchSize, quick), compareAt);
+            row.impls[impl] = { steady: s.median, steadyMean: s.mean, cold: withCold ? cold(file, impl, c) : undefined, digest: s.digest };
+          }
+          const digests = new Set(IMPLS.map((i) => row.impls[i]!.digest));
+          row.agree = digests.size === 1;
+          results.push(row);
+          process.stderr.write(`  ${suite.kernel} ${variant} batch ${batchSize} keys ${keys}${row.agree ? "" : "  DIGESTS DIFFER"}\n`);
+        }
+      }
+    }
+    if (suite.memoryCheck) {
+      for (const m of await suite.memoryCheck(quick ? 1_000_000 : 10_000_000)) memory.push({ kernel: suite.kernel, ...m });
+    }
+  }
+  const targets: TargetResult[] = [];
+  for (const { suite } of suites) {
+    for (const t of suite.targets ?? []) {
+      const r = results.find((x) => x.kernel === suite.kernel && x.variant === t.variant && x.batchSize === t.batchSize && x.keys === t.keys);
+      if (!r) continue;
+      const w = r.impls.wasm!, j = r.impls["js-port"]!;
+      const checks: string[] = [];
+      let met = true;
+      if (t.minEventsPerSec !== undefined) {
+        met &&= w.steady >= t.minEventsPerSec;
+        checks.push(`steady ${(w.steady / 1e6).toFixed(0)} M/s >= ${(t.minEventsPerSec / 1e6).toFixed(0)} M/s`);
+      }
+      if (t.minVsJsPort !== undefined) {
+        met &&= w.steady >= t.minVsJsPort * j.steady;
+        checks.push(`steady ${(w.steady / j.steady).toFixed(2)}x js-port`);
+        if (w.cold !== undefined && j.cold !== undefined) {
+          met &&= w.cold >= t.minVsJsPort * j.cold;
+          checks.push(`cold ${(w.cold / j.cold).toFixed(2)}x js-port`);
+        }
+      }
+      targets.push({ kernel: suite.kernel, ...t, met, detail: checks.join(", ") });
+    }
+  }
+  const cpus = os.cpus();
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, platform: os.platform(), release: os.release(), arch: os.arch(), totalMemBytes: os.totalmem() },
+    node: process.version,
+    v8: process.versions.v8,
+    quick,
+    seconds: (Date.now() - started) / 1000,
+    method: "events/s single-threaded; cold = first batch in a fresh process; steady = median per-batch rate after warm-up (steadyMean = events / time over the same batches); input filling untimed for all implementations",
+    results,
+    targets,
+    memory,
+  };
+  console.log(formatTable(report));
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify(report, null, 2) + "\n");
+  console.log(`\nwrote ${outFile} (${report.seconds.toFixed(0)} s)`);
+  return results.every((r) => r.agree) ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
