@@ -32,6 +32,7 @@ export class WindowStream {
   constructor(
     readonly keys: number,
     seed = 0x2545f491,
+    readonly eventsPerSec = EVENTS_PER_SEC,
   ) {
     this.s = seed | 0 || 1;
   }
@@ -46,7 +47,7 @@ export class WindowStream {
   /** Writes n events; returns the watermark after them. */
   fill(n: number, time: Float64Array, key: Uint32Array, value: Float64Array, distinct: Uint32Array, wm: Float64Array): number {
     for (let i = 0; i < n; i++) {
-      const base = T0 + Math.floor((this.seq++ * 1000) / EVENTS_PER_SEC);
+      const base = T0 + Math.floor((this.seq++ * 1000) / this.eventsPerSec);
       let t = base - Math.floor(this.rnd() * 2000);
       if (this.rnd() < 0.005) t = base - 600_000;
       wm[i] = this.maxT - DELAY_MS;
