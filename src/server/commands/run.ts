@@ -16,7 +16,7 @@ import { createKafka } from "../kafka/client";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
 import { parseRunConfig, RUN_FLAGS, type RunConfig } from "../runner/run-config";
-import { Runner } from "../runner/runner";
+import { Runner, type RunnerOptions } from "../runner/runner";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { ConsoleSink } from "../sinks/console-sink";
 import { FileSink } from "../sinks/file-sink";
@@ -99,13 +99,15 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: So
   return { source, sinks, checkpoints };
 }
 
-/** Entry point of `eddy run`. */
-export async function run(argv: string[]): Promise<number> {
-  const { help, config: cfg } = parseRunConfig(argv);
-  if (help) {
-    console.log(helpText(USAGE, RUN_FLAGS));
-    return 0;
-  }
+/** A runner wired from a {@link RunConfig}, not yet started. */
+export interface BuiltRun {
+  runner: Runner;
+  source: Source;
+  metrics: RunnerMetrics;
+}
+
+/** Builds the runner of `cfg` (source, sinks, checkpoints, pipeline on a fresh WASM core). */
+export async function buildRun(cfg: RunConfig, extra: Partial<Pick<RunnerOptions, "onProcessed" | "log">> = {}): Promise<BuiltRun> {
   const catalog = catalogFrom(cfg);
   const core = await instantiateCore();
   let runner: Runner | undefined;
@@ -126,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
     triggerMs: cfg.triggerMs,
     metrics,
     log,
+    ...extra,
   });
   const r = runner;
   metrics.bindGauges({
@@ -133,6 +136,17 @@ export async function run(argv: string[]): Promise<number> {
     lag: () => source.lag(),
     stateBytes: () => r.stateBytes,
   });
+  return { runner: r, source, metrics };
+}
+
+/** Entry point of `eddy run`. */
+export async function run(argv: string[]): Promise<number> {
+  const { help, config: cfg } = parseRunConfig(argv);
+  if (help) {
+    console.log(helpText(USAGE, RUN_FLAGS));
+    return 0;
+  }
+  const { runner: r, metrics } = await buildRun(cfg);
   const server = cfg.metricsPort ? await serveMetrics(metrics.registry, cfg.metricsPort, "0.0.0.0") : undefined;
   if (server) log("metrics", { url: `http://127.0.0.1:${server.port}/metrics` });
   let signals = 0;

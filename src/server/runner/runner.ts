@@ -30,6 +30,11 @@ export interface RunnerOptions {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Prometheus metrics to update (optional). */
   metrics?: RunnerMetrics;
+  /**
+   * Called after each poll's records went through the pipeline and its update rows (if a trigger
+   * fired) reached the sinks, with the wall-clock time — for latency probes and tests.
+   */
+  onProcessed?(records: readonly SourceRecord[], at: number): void;
 }
 
 /** See the module comment. */
@@ -110,6 +115,7 @@ export class Runner {
         const updates = this.pipeline.peek();
         for (const s of o.sinks) s.updates?.(updates);
       }
+      o.onProcessed?.(recs, this.now());
       if (t - this.lastCheckpoint >= o.checkpointIntervalMs) await this.checkpoint();
     }
     await this.checkpoint();

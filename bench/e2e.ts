@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:e2e`: broker → `eddy run` → Kafka sink, end to end on this machine.
+ *
+ *  1. backlog: the generator fills fresh topics, then the runner drains them (`--until-end`,
+ *     exactly-once Kafka sink): events/s, median of 3 runs;
+ *  2. concurrent: the generator at --rate max and the runner at once (they share the 2 cores);
+ *  3. latency in update mode at 1,000 and 50,000 events/s: Kafka message timestamp → the batch's
+ *     update rows handed to the sinks (trigger every poll), p50/p99;
+ *  4. a CPU profile of one backlog run, self time grouped into decode/validate, pipeline+kernels,
+ *     Kafka client, sinks, GC and idle.
+ *
+ * Uses KAFKA_BROKERS or starts a private broker. EDDY_BENCH_EVENTS sets the backlog size
+ * (default 300,000). Prints a table and writes bench/results/e2e.json.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { startBroker } from "../scripts/kafka-broker";
+import { buildRun } from "../src/server/commands/run";
+import { parseRunConfig } from "../src/server/runner/run-config";
+import type { SourceRecord } from "../src/server/io/types";
+
+const EVENTS = Number(process.env.EDDY_BENCH_EVENTS ?? 300_000);
+const CLI = join(import.meta.dirname, "../bin/eddy.js");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Runs `eddy generate` in a child process (its own core); resolves with its summary line. */
+function generator(brokers: string[], prefix: string, args: string[]): { done: Promise<string>; kill(): void } {
+  const child = spawn(process.execPath, [CLI, "generate", "--brokers", brokers.join(","), "--topic-prefix", prefix, "--partitions", "3", "--seed", "1", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const done = new Promise<string>((resolve, reject) => {
+    child.on("exit", (code, signal) => (code === 0 || signal ? resolve(err.trim().split("\n").at(-1) ?? "") : reject(new Error(`generate failed: ${err}`))));
+  });
+  return { done, kill: () => child.kill("SIGINT") };
+}
+
+function runArgs(brokers: string[], prefix: string, group: string, extra: string[]): string[] {
+  return [
+    "--brokers", brokers.join(","), "--group", group, "--sink", "kafka",
+    "--clickstream-topic", `${prefix}clickstream`, "--transactions-topic", `${prefix}transactions`, "--orders-topic", `${prefix}orders`,
+    "--results-topic", `${prefix}analytics-results-${group}`, "--anomalies-topic", `${prefix}anomalies-${group}`, "--product-metrics-topic", `${prefix}product-metrics-${group}`,
+    ...extra,
+  ];
+}
+
+const quiet = () => {};
+
+async function drain(brokers: string[], prefix: string, group: string): Promise<{ events: number; seconds: number }> {
+  const { config } = parseRunConfig(runArgs(brokers, prefix, group, ["--until-end", "--checkpoint-interval", "10s", "--trigger", "1h"]));
+  let first = 0;
+  let last = 0;
+  const onProcessed = (recs: readonly SourceRecord[], at: number) => {
+    if (recs.length && !first) first = at;
+    if (recs.length) last = at;
+  };
+  const { runner } = await buildRun(config, { onProcessed, log: quiet });
+  await runner.run();
+  await runner.close();
+  return { events: runner.stats.eventsIn, seconds: (last - first) / 1000 };
+}
+
+async function latency(brokers: string[], prefix: string, rate: number, seconds: number): Promise<{ rate: number; achieved: number; p50: number; p99: number; samples: number }> {
+  const group = `lat-${rate}`;
+  const { config } = parseRunConfig(runArgs(brokers, prefix, group, ["--trigger", "0", "--checkpoint-interval", "10s"]));
+  const lat: number[] = [];
+  let warmupUntil = Infinity;
+  let counted = 0;
+  const onProcessed = (recs: readonly SourceRecord[], at: number) => {
+    if (at < warmupUntil) return;
+    for (const r of recs) if (r.timestamp !== undefined) lat.push(at - r.timestamp);
+    counted += recs.length;
+  };
+  const { runner } = await buildRun(config, { onProcessed, log: quiet });
+  const running = runner.run();
+  await new Promise((r) => setTimeout(r, 3000)); // let the consumer join before producing
+  warmupUntil = Date.now() + 5000;
+  const gen = generator(brokers, prefix, ["--rate", String(rate), "--duration", `${seconds}s`]);
+  await gen.done;
+  await new Promise((r) => setTimeout(r, 2000));
+  runner.stop();
+  await running;
+  await runner.close();
+  const sorted = Float64Array.from(lat).sort();
+  return { rate, achieved: counted / Math.max(1, seconds - 5), p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: lat.length };
+}
+
+type Category = "decode+validate" | "pipeline+kernels (wasm)" | "kafka client" | "sinks+runner" | "gc" | "idle" | "other";
+function categorize(url: string, fn: string): Category {
+  if (fn === "(garbage collector)") return "gc";
+  if (fn === "(idle)") return "idle";
+  if (url.includes("kafkajs")) return "kafka client";
+  if (url.includes("core/events") || url.includes("kafka-source") || fn === "parse" || fn === "decode") return "decode+validate";
+  if (url.includes("core/pipeline") || url.includes("core/kernels") || url.includes("core/dictionary") || url.startsWith("wasm")) return "pipeline+kernels (wasm)";
+  if (url.includes("sinks/") || url.includes("runner/") || url.includes("checkpoint")) return "sinks+runner";
+  return "other";
+}
+
+async function profiled<T>(fn: () => Promise<T>): Promise<{ result: T; split: Record<string, number> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 500 });
+  await session.post("Profiler.start");
+  const result = await fn();
+  const { profile } = await session.post("Profiler.stop");
+  session.disconnect();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const split: Record<string, number> = {};
+  let total = 0;
+  profile.samples!.forEach((id, i) => {
+    const n = byId.get(id)!;
+    const c = categorize(n.callFrame.url, n.callFrame.functionName);
+    const dt = profile.timeDeltas![i];
+    split[c] = (split[c] ?? 0) + dt;
+    total += dt;
+  });
+  for (const k of Object.keys(split)) split[k] = Math.round((1000 * split[k]) / total) / 10;
+  return { result, split };
+}
+
+async function main(): Promise<void> {
+  let stopBroker: (() => Promise<void>) | undefined;
+  let brokers = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
+  if (!brokers?.length) {
+    const dir = mkdtempSync(join(os.tmpdir(), "eddy-bench-kafka-"));
+    const b = await startBroker({ port: 0, dir, heap: "1g" });
+    brokers = b.brokers;
+    stopBroker = async () => {
+      await b.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const run = Date.now().toString(36);
+  try {
+    console.error(`bench:e2e: broker ${brokers.join(",")}, backlog ${EVENTS} events`);
+    const backlog = `bench-${run}-`;
+    const genSummary = await generator(brokers, backlog, ["--rate", "max", "--count", String(EVENTS)]).done;
+    console.error(`bench:e2e: ${genSummary}`);
+    const drains: { events: number; seconds: number }[] = [];
+    let split: Record<string, number> = {};
+    for (let i = 0; i < 3; i++) {
+      if (i === 0) {
+        const p = await profiled(() => drain(brokers!, backlog, `drain-${i}`));
+        drains.push(p.result);
+        split = p.split;
+      } else drains.push(await drain(brokers, backlog, `drain-${i}`));
+      console.error(`bench:e2e: drain ${i + 1}: ${drains[i].events} events in ${drains[i].seconds.toFixed(2)} s`);
+    }
+    const drainRates = drains.map((d) => d.events / d.seconds);
+
+    const conc = `bench-${run}-c-`;
+    const gen = generator(brokers, conc, ["--rate", "max", "--count", String(EVENTS)]);
+    const concurrent = await drain(brokers, conc, "concurrent").catch(() => ({ events: 0, seconds: 1 }));
+    const concSummary = await gen.done;
+
+    const lat1k = await latency(brokers, `bench-${run}-l1-`, 1000, 20);
+    const lat50k = await latency(brokers, `bench-${run}-l50-`, 50_000, 20);
+
+    const cpus = os.cpus();
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      machine: { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, platform: os.platform(), totalMemBytes: os.totalmem() },
+      backlogEvents: EVENTS,
+      generator: genSummary,
+      drainEventsPerSecond: { runs: drainRates.map(Math.round), median: Math.round(median(drainRates)) },
+      concurrent: { eventsPerSecond: Math.round(concurrent.events / concurrent.seconds), events: concurrent.events, generator: concSummary },
+      latencyUpdateMode: [lat1k, lat50k],
+      profileSelfTimePercent: split,
+    };
+    mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
+    writeFileSync(join(import.meta.dirname, "results/e2e.json"), JSON.stringify(result, null, 2) + "\n");
+    const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : "n/a");
+    console.log(`\neddy end-to-end benchmark — ${result.machine.cpu} × ${result.machine.cores}, Node ${process.version}, ${result.date}\n`);
+    console.log("| measure | value |\n| --- | --- |");
+    console.log(`| broker → runner → Kafka sink, backlog drain (median of 3) | ${result.drainEventsPerSecond.median.toLocaleString("en-US")} events/s (${result.drainEventsPerSecond.runs.join(", ")}) |`);
+    console.log(`| same, generator at --rate max concurrently | ${result.concurrent.eventsPerSecond.toLocaleString("en-US")} events/s |`);
+    for (const l of result.latencyUpdateMode) {
+      console.log(`| update-mode latency at ${l.rate.toLocaleString("en-US")} ev/s (achieved ${Math.round(l.achieved).toLocaleString("en-US")}) | p50 ${ms(l.p50)}, p99 ${ms(l.p99)} (${l.samples} samples) |`);
+    }
+    console.log(`| where the time goes (drain run, CPU self time) | ${Object.entries(split).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(", ")} |`);
+    console.log("\nwrote bench/results/e2e.json");
+  } finally {
+    await stopBroker?.();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
