@@ -224,6 +224,14 @@ export class Pipeline {
     return Object.fromEntries(DICTS.map((d) => [d, this.dicts[d].size]));
   }
 
+  /**
+   * One of the pipeline's dictionaries, for inputs that encode ids themselves (the web worker
+   * applies the gateway's dictionary deltas to them: src/core/pipeline/frame-input.ts).
+   */
+  dictionary(name: (typeof DICTS)[number]): Dictionary {
+    return this.dicts[name];
+  }
+
   /** The catalog this pipeline enriches with. */
   get productCatalog(): Catalog {
     return this.catalog;
