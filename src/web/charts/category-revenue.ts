@@ -1,0 +1,35 @@
+/** Revenue per category over 5-minute windows sliding every minute (SPEC category_revenue). */
+import * as Plot from "@observablehq/plot";
+import { CHART_HEIGHT, type ChartModule, names } from "./chart";
+
+/** See the module comment. */
+export const categoryRevenueChart: ChartModule = {
+  id: "category-revenue",
+  title: "Revenue per category (5-minute sliding)",
+  caption: "category_revenue, 5-minute windows every minute, at window end; hollow = window still open",
+  empty: "No revenue yet: waiting for transactions.",
+  render(d, width) {
+    const s = d.categoryRevenue;
+    if (s.x.length === 0) return null;
+    const z = names(s);
+    return Plot.plot({
+      width,
+      height: CHART_HEIGHT,
+      marginLeft: 60,
+      x: { type: "utc", label: null },
+      y: { label: "revenue ($)", grid: true, tickFormat: "~s" },
+      color: { legend: true, domain: [...s.keys].sort() },
+      marks: [
+        Plot.lineY({ length: s.x.length }, { x: s.x, y: s.y, z, stroke: z }),
+        Plot.dot({ length: s.x.length }, {
+          x: s.x,
+          y: s.y,
+          stroke: z,
+          fill: Array.from(s.partial, (p, i) => (p ? "white" : z[i])),
+          r: 2.5,
+          title: Array.from(s.y, (v, i) => `${z[i]}: $${v.toFixed(2)}${s.partial[i] ? " (open)" : ""}`),
+        }),
+      ],
+    });
+  },
+};
