@@ -1,0 +1,36 @@
+/** One chart's panel: title, caption, and either the figure or the chart's empty text. */
+import type { ChartModule } from "../charts/chart";
+import type { ChartData } from "../shared/chart-data";
+import { el } from "./dom";
+
+/** See the module comment. */
+export class ChartPanel {
+  readonly root: HTMLElement;
+  private readonly body: HTMLElement;
+  private hasFigure = false;
+
+  constructor(readonly chart: ChartModule) {
+    this.root = el("section", "panel");
+    this.root.id = `chart-${chart.id}`;
+    this.root.append(el("h2", undefined, chart.title), el("p", "caption", chart.caption));
+    this.body = el("div", "chart-body");
+    this.body.append(el("p", "empty", "Loading…"));
+    this.root.append(this.body);
+  }
+
+  /** Draws `d`; returns the time it took in ms. */
+  draw(d: ChartData): number {
+    const t0 = performance.now();
+    const width = Math.max(240, this.body.clientWidth || 400);
+    const fig = this.chart.render(d, width);
+    if (fig) {
+      this.body.replaceChildren(fig);
+      this.hasFigure = true;
+    } else if (this.hasFigure || this.body.textContent !== this.chart.empty) {
+      this.body.replaceChildren(el("p", "empty", this.chart.empty));
+      this.hasFigure = false;
+    }
+    this.root.dataset.drawn = fig ? "data" : "empty";
+    return performance.now() - t0;
+  }
+}

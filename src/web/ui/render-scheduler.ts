@@ -1,0 +1,63 @@
+/**
+ * Draws updates on animation frames without long tasks: an update marks every chart dirty, and
+ * each frame draws dirty charts until a time budget is spent (at least one per frame), so one
+ * frame's work stays far below 50 ms however many charts there are. A newer update replaces a
+ * not-yet-drawn one (its latencies are kept and count from when the newer one is drawn). The
+ * promise of `accept` resolves once the update is on screen: the worker waits for it before
+ * posting again, so updates never queue up behind a slow main thread.
+ */
+import type { ChartData } from "../shared/chart-data";
+import type { ChartPanel } from "./chart-panel";
+
+/** See the module comment. */
+export class RenderScheduler {
+  private latest: ChartData | null = null;
+  private pending: { h: Uint32Array; sentAt: number }[] = [];
+  private dirty: ChartPanel[] = [];
+  private waiting: (() => void)[] = [];
+  private scheduled = false;
+  /** Longest single chart draw so far, ms (the health of the budget). */
+  maxDrawMs = 0;
+
+  constructor(
+    private readonly panels: ChartPanel[],
+    private readonly onDrawn: (d: ChartData, latencies: { h: Uint32Array; sentAt: number }[], drawnAt: number) => void,
+    private readonly budgetMs = 12,
+  ) {}
+
+  /** Takes an update; resolves when it has been drawn. */
+  accept(d: ChartData): Promise<void> {
+    this.latest = d;
+    this.pending.push({ h: d.latency, sentAt: d.sentAt });
+    this.dirty = [...this.panels];
+    this.schedule();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(this.frame);
+  }
+
+  private readonly frame = (): void => {
+    this.scheduled = false;
+    const d = this.latest;
+    if (!d) return;
+    const t0 = performance.now();
+    do {
+      const panel = this.dirty.shift()!;
+      this.maxDrawMs = Math.max(this.maxDrawMs, panel.draw(d));
+    } while (this.dirty.length && performance.now() - t0 < this.budgetMs);
+    if (this.dirty.length) {
+      this.schedule();
+      return;
+    }
+    const latencies = this.pending;
+    this.pending = [];
+    this.onDrawn(d, latencies, Date.now());
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w();
+  };
+}
