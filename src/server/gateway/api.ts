@@ -1,0 +1,65 @@
+/**
+ * The gateway's HTTP API (docs/frames.md, "HTTP API"): health, topics with partitions, offsets,
+ * consumer groups and lag, recent messages and their live tail (Server-Sent Events), /metrics.
+ */
+import type { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { PROMETHEUS_CONTENT_TYPE } from "../metrics/registry";
+import type { Hub } from "./hub";
+import type { MessageLog } from "./message-log";
+import type { GatewayMetrics } from "./metrics";
+import type { GatewaySource } from "./source";
+
+const started = Date.now();
+
+/** Mounts the API routes on `app` (auth is the caller's middleware). */
+export function mountApi(app: Hono, hub: Hub, source: GatewaySource, log: MessageLog, metrics: GatewayMetrics): void {
+  app.get("/api/health", (c) =>
+    c.json({ ok: true, source: source.info, epoch: hub.epoch, clients: hub.connections.size, uptimeMs: Date.now() - started, events: hub.events, invalid: hub.invalid }),
+  );
+
+  app.get("/api/topics", async (c) => {
+    try {
+      return c.json({ source: source.info, topics: await source.listTopics() });
+    } catch (err) {
+      return c.json({ error: `cannot list topics: ${err instanceof Error ? err.message : String(err)}` }, 503);
+    }
+  });
+
+  app.get("/api/topics/:name/messages", async (c) => {
+    const name = c.req.param("name");
+    const known = source.topics.some((t) => t.name === name) || name === source.resultsTopic || log.has(name);
+    if (!known) return c.json({ error: `topic ${name} is not read by the gateway (it tails its input and results topics)` }, 404);
+    const limitText = c.req.query("limit") ?? "50";
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > log.capacity) return c.json({ error: `limit must be an integer 1..${log.capacity}` }, 400);
+    if (c.req.query("follow") !== "1") return c.json({ topic: name, messages: log.recent(name, limit) });
+    return streamSSE(c, async (stream) => {
+      for (const m of log.recent(name, limit)) await stream.writeSSE({ event: "message", data: JSON.stringify(m) });
+      let wake: (() => void) | undefined;
+      const queue: string[] = [];
+      const stop = log.follow(name, (m) => {
+        // A slow reader loses the oldest messages rather than growing the queue without end.
+        if (queue.length >= 1000) queue.shift();
+        queue.push(JSON.stringify(m));
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        while (open) {
+          if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          while (open && queue.length > 0) await stream.writeSSE({ event: "message", data: queue.shift()! });
+        }
+      } finally {
+        stop();
+      }
+    });
+  });
+
+  app.get("/metrics", (c) => c.body(metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
+}

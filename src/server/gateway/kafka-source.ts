@@ -1,0 +1,116 @@
+/**
+ * The Kafka bridge: a consumer of the input topics and of the results topic, from their end
+ * (the console shows what happens now), committing nothing under a group of its own, so it
+ * never moves the runner's offsets. eachBatch hands messages to the hub, which only copies them
+ * into its batch: the consumer never waits for a client.
+ */
+import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
+import type { SourceInfo, TopicInfo } from "../../core/frames";
+import { createKafka, waitForBroker } from "../kafka/client";
+import { ensureTopics } from "../kafka/topics";
+import type { Hub } from "./hub";
+import type { MessageLog } from "./message-log";
+import type { GatewaySource, GroupListing, OutgoingMessage, TopicListing } from "./source";
+
+/** Options of {@link KafkaBridgeSource}. */
+export interface KafkaBridgeOptions {
+  brokers: string[];
+  topics?: { clickstream: string; transactions: string; orders: string };
+  /** Default `analytics-results`. */
+  resultsTopic?: string;
+  /** Consumer group (default `eddy-gateway-<random>`; it commits nothing). */
+  groupId?: string;
+}
+
+/** See the module comment. */
+export class KafkaBridgeSource implements GatewaySource {
+  readonly topics: TopicInfo[];
+  readonly resultsTopic: string;
+  readonly info: SourceInfo;
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+
+  constructor(private readonly opts: KafkaBridgeOptions) {
+    const t = opts.topics ?? { clickstream: "clickstream", transactions: "transactions", orders: "orders" };
+    this.topics = [
+      { name: t.clickstream, kind: "clickstream" },
+      { name: t.transactions, kind: "transactions" },
+      { name: t.orders, kind: "orders" },
+    ];
+    this.resultsTopic = opts.resultsTopic ?? "analytics-results";
+    this.info = { kind: "kafka", description: `Kafka ${opts.brokers.join(",")}` };
+    this.kafka = createKafka({ brokers: opts.brokers, clientId: "eddy-gateway" });
+  }
+
+  async start(hub: Hub, log: MessageLog): Promise<void> {
+    await waitForBroker(this.opts.brokers);
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    // Subscribing to a missing topic fails; the runner and generator create the same names.
+    await ensureTopics(this.admin, [...this.topics.map((t) => ({ topic: t.name })), { topic: this.resultsTopic }]);
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+    const groupId = this.opts.groupId ?? `eddy-gateway-${Math.random().toString(36).slice(2, 10)}`;
+    this.consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.topics.map((t) => t.name), this.resultsTopic], fromBeginning: false });
+    const results = this.resultsTopic;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const { topic, partition } = batch;
+        for (const m of batch.messages) {
+          const ts = Number(m.timestamp);
+          const key = m.key ? m.key.toString() : null;
+          log.append(topic, partition, m.offset, ts, key, m.value);
+          if (topic === results) {
+            if (!m.value) continue;
+            try {
+              const row: unknown = JSON.parse(m.value.toString());
+              if (row && typeof row === "object" && !Array.isArray(row)) hub.result(row as Record<string, unknown>);
+            } catch {
+              // Not a result row (another producer on the topic): shown in the browser, not forwarded.
+            }
+          } else if (m.value) {
+            hub.ingest({ topic, partition, value: m.value, timestamp: ts });
+          }
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
+  }
+
+  async listTopics(): Promise<TopicListing[]> {
+    const admin = this.admin!;
+    const names = (await admin.listTopics()).filter((n) => !n.startsWith("__")).sort();
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !g.startsWith("eddy-gateway-"));
+    const kinds = new Map(this.topics.map((t) => [t.name, t.kind]));
+    return Promise.all(
+      names.map(async (name) => {
+        const offs = await admin.fetchTopicOffsets(name);
+        const partitions = offs
+          .map((o) => ({ partition: o.partition, low: o.low, high: o.high, messages: Number(o.high) - Number(o.low) }))
+          .sort((a, b) => a.partition - b.partition);
+        const high = new Map(partitions.map((p) => [p.partition, Number(p.high)]));
+        const listed: GroupListing[] = [];
+        for (const groupId of groups) {
+          const [g] = await admin.fetchOffsets({ groupId, topics: [name] });
+          const parts = (g?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+          if (parts.length === 0) continue;
+          const lagged = parts.map((p) => ({ partition: p.partition, offset: p.offset, lag: Math.max(0, (high.get(p.partition) ?? 0) - Number(p.offset)) }));
+          listed.push({ groupId, lag: lagged.reduce((s, p) => s + p.lag, 0), partitions: lagged });
+        }
+        return { name, kind: kinds.get(name) ?? null, partitions, groups: listed };
+      }),
+    );
+  }
+
+  async produce(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    await this.producer!.send({ topic, messages: messages.map((m) => ({ key: m.key, value: m.value })) });
+  }
+}
