@@ -36,7 +36,8 @@ export async function createTopic(kafka: Kafka, topic: string, partitions = 3): 
 /** Writes `values` to `topic`, record i to partition i % partitions, and returns when acknowledged. */
 export async function produce(kafka: Kafka, topic: string, values: string[], partitions = 3): Promise<void> {
   await createTopic(kafka, topic, partitions);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: a retried send right after topic creation must not write records twice.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < values.length; i += 500) {

@@ -40,6 +40,8 @@ const dec = new TextDecoder();
 
 /** Runs until the (bounded) input ends or an error is thrown; resolves with the last epoch. */
 export async function runPassThrough(o: PassThroughOptions): Promise<number> {
+  const t0 = Date.now();
+  const trace = (m: string) => process.env.EDDY_TRACE && process.stderr.write(`[pass-through ${((Date.now() - t0) / 1000).toFixed(1)}] ${m}\n`);
   const kafka = createKafka({ brokers: o.brokers, clientId: "eddy-pass-through", connectionTimeoutMs: 1000, retries: 3 });
   const producer = new TransactionalProducer(kafka, { transactionalId: transactionalIdFor(o.group), operationTimeoutMs: 20_000 });
   const store = new KafkaCheckpointStore({ producer, group: o.group, topic: o.checkpointTopic, loadTimeoutMs: 30_000 });
@@ -50,18 +52,23 @@ export async function runPassThrough(o: PassThroughOptions): Promise<number> {
   });
   try {
     await sink.open();
+    trace("sink open");
     const cp = await store.load();
+    trace(`loaded epoch ${cp?.epoch}`);
     await sink.recover(cp);
     const counts: Record<string, number> = cp ? JSON.parse(dec.decode(cp.state)) : {};
     let epoch = cp ? cp.epoch : 0;
     await source.start(cp?.positions);
+    trace("source started");
     o.onReady?.();
     let rows: OutputRow[] = [];
     let dlq: SideRecord[] = [];
     let pending = 0;
     const commit = async () => {
       const e: Epoch = { id: epoch + 1, rows, dlq, late: [] };
+      trace(`prepare ${e.id}`);
       const sinks = { kafka: await sink.prepare(e) };
+      trace(`commit ${e.id}`);
       await store.commit({ epoch: e.id, positions: source.positions(), state: enc.encode(JSON.stringify(counts)), sinks, committedAt: Date.now() });
       epoch = e.id;
       rows = [];
@@ -88,6 +95,9 @@ export async function runPassThrough(o: PassThroughOptions): Promise<number> {
     }
     await commit();
     return epoch;
+  } catch (err) {
+    trace(`failed: ${(err as Error).message}`);
+    throw err;
   } finally {
     await source.close();
     await sink.close();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createKafka } from "../../src/server/kafka/client";
-import { produce, readCommitted } from "../helpers/kafka-io";
+import { produce } from "../helpers/kafka-io";
+import { expectExactPassThroughOutput } from "../helpers/pass-through-verify";
 import { spawnPassThrough } from "../helpers/pass-through-child";
 import { testBrokers, uniqueName } from "../helpers/kafka";
 
@@ -42,22 +43,6 @@ describe("exactly-once across kill -9", () => {
     const { code } = await last.exited;
     expect(code, `${log.join("\n")}\n${last.output.join("\n")}`).toBe(0);
 
-    // The uninterrupted run's output, derived from the input: one row per valid record, with the
-    // running count of its partition; each bad record once in the DLQ.
-    const valid = values.map((v, i) => ({ v, p: i % PARTITIONS, offset: Math.floor(i / PARTITIONS) })).filter((r) => r.v !== "bad");
-    const rows = (await readCommitted(kafka, options.resultsTopic, valid.length)).map((r) => JSON.parse(r.value!));
-    expect(rows.length, log.join("\n")).toBe(valid.length);
-    expect(new Set(rows.map((r) => r.product_id))).toEqual(new Set(valid.map((r) => `${input}/${r.p}/${r.offset}`)));
-    for (let p = 0; p < PARTITIONS; p++) {
-      const mine = rows
-        .filter((r) => r.product_id.startsWith(`${input}/${p}/`))
-        .sort((a, b) => Number(a.product_id.split("/")[2]) - Number(b.product_id.split("/")[2]));
-      expect(mine.map((r) => r.views)).toEqual(mine.map((_, i) => i + 1));
-    }
-    const bad = values.filter((v) => v === "bad").length;
-    const dlq = await readCommitted(kafka, `${input}.dlq`, bad);
-    expect(dlq).toHaveLength(bad);
-    expect(new Set(dlq.map((r) => `${r.headers["eddy-source-partition"]}/${r.headers["eddy-source-offset"]}`)).size).toBe(bad);
-    expect(dlq.every((r) => r.value === "bad" && r.headers["eddy-error"] === "bad input" && r.headers["eddy-source-topic"] === input)).toBe(true);
+    await expectExactPassThroughOutput(kafka, { input, values, partitions: PARTITIONS, resultsTopic: options.resultsTopic, context: log.join("\n") });
   });
 });

@@ -70,6 +70,7 @@ export class KafkaSource implements Source {
   private failure: Error | undefined;
   private downSince: number | undefined;
   private downCause = "";
+  private closed = false;
 
   constructor(options: KafkaSourceOptions) {
     this.o = {
@@ -119,11 +120,16 @@ export class KafkaSource implements Source {
       maxBytesPerPartition: 2 * 1024 * 1024,
       // kafkajs sleeps this long when every partition is paused, so it bounds the delay after resume().
       maxWaitTimeInMs: 500,
-      retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 5 },
+      // kafkajs restarts a crashed consumer on a timer; once closed, it must not come back as a
+      // zombie member that takes partitions from this group's next runner.
+      retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 5, restartOnFailure: async () => !this.closed },
     });
     this.consumer = consumer;
     const ev = consumer.events;
-    consumer.on(ev.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
+    consumer.on(ev.GROUP_JOIN, ({ payload }) => {
+      if (this.closed) void consumer.disconnect().catch(() => {});
+      else this.onJoin(payload.memberAssignment);
+    });
     consumer.on(ev.FETCH, () => (this.downSince = undefined));
     consumer.on(ev.END_BATCH_PROCESS, ({ payload }) => {
       // Batches of only control/aborted records never reach eachBatch but still move the position.
@@ -156,11 +162,21 @@ export class KafkaSource implements Source {
   /** After every (re)join: seek each assigned partition to where the queue expects to continue. */
   private onJoin(assignment: Record<string, number[]>): void {
     this.downSince = undefined;
+    const missing = new Set(this.highs.keys());
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
-        const at = this.queue.fetchPosition(positionKey(topic, partition));
+        const key = positionKey(topic, partition);
+        missing.delete(key);
+        const at = this.queue.fetchPosition(key);
         if (at !== undefined) this.consumer?.seek({ topic, partition, offset: String(at) });
       }
+    }
+    if (missing.size > 0) {
+      this.o.log?.(
+        "warn",
+        `consumer group ${this.o.group} has another member: ${[...missing].join(", ")} assigned elsewhere. ` +
+          "Run one eddy runner per group; its output is exact only for the partitions it reads.",
+      );
     }
     // A kafkajs restart forgets pauses.
     if (this.paused) this.consumer?.pause(this.o.topics.map((topic) => ({ topic })));
@@ -221,6 +237,7 @@ export class KafkaSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.lagTimer);
     const { consumer, admin } = this;
     this.consumer = this.admin = undefined;
