@@ -35,9 +35,9 @@ export function mountApi(app: Hono, hub: Hub, source: GatewaySource, log: Messag
     if (!Number.isInteger(limit) || limit < 1 || limit > log.capacity) return c.json({ error: `limit must be an integer 1..${log.capacity}` }, 400);
     if (c.req.query("follow") !== "1") return c.json({ topic: name, messages: log.recent(name, limit) });
     return streamSSE(c, async (stream) => {
-      for (const m of log.recent(name, limit)) await stream.writeSSE({ event: "message", data: JSON.stringify(m) });
       let wake: (() => void) | undefined;
-      const queue: string[] = [];
+      // Recent messages and the listener are taken in the same tick: none is missed or repeated.
+      const queue: string[] = log.recent(name, limit).map((m) => JSON.stringify(m));
       const stop = log.follow(name, (m) => {
         // A slow reader loses the oldest messages rather than growing the queue without end.
         if (queue.length >= 1000) queue.shift();
