@@ -46,4 +46,30 @@ describe("Kafka source across a broker restart", () => {
     expect(source.positions()).toEqual({ [`${topic}:0`]: 300, [`${topic}:1`]: 300, [`${topic}:2`]: 300 });
     await source.close();
   });
+
+  it("reports a broker that stays down: poll fails with a clear error after the deadline instead of hanging", async () => {
+    const kafka = createKafka({ brokers: broker.brokers });
+    const topic = uniqueName("down-src");
+    await produce(kafka, topic, ["a", "b", "c"]);
+    const source = new KafkaSource({
+      kafka, brokers: broker.brokers, group: uniqueName("down-group"), topics: [topic], sessionTimeoutMs: 6000,
+      brokerDownTimeoutMs: 4000,
+    });
+    await source.start();
+    let got = 0;
+    while (got < 3) got += ((await source.poll(200, 10)) ?? []).length;
+    await broker.stop();
+    const t0 = Date.now();
+    let error: Error | undefined;
+    while (!error && Date.now() - t0 < 40_000) {
+      try {
+        await source.poll(200, 10);
+      } catch (err) {
+        error = err as Error;
+      }
+    }
+    expect(error?.message).toMatch(new RegExp(`lost Kafka at ${broker.brokers[0].replace(/\./g, "\\.")} for \\d+ s`));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    await source.close();
+  });
 });

@@ -44,7 +44,7 @@ export interface KafkaSourceOptions {
   sessionTimeoutMs?: number;
   /** Deadline of the reachability check at start (default 10 s). */
   connectTimeoutMs?: number;
-  /** poll() fails once the consumer has been crashing/reconnecting this long (default 120 s). */
+  /** poll() fails once the consumer has had no successful fetch for this long (default 120 s). */
   brokerDownTimeoutMs?: number;
   /** Create missing input topics with this many partitions (default 3; 0 = don't create). */
   createPartitions?: number;
@@ -68,8 +68,9 @@ export class KafkaSource implements Source {
   private readonly highs = new Map<string, number>();
   private paused = false;
   private failure: Error | undefined;
-  private downSince: number | undefined;
-  private downCause = "";
+  /** Last sign of a working connection (fetch, heartbeat, join); kafkajs may retry for long without crashing. */
+  private lastContact = Date.now();
+  private downCause = "no answer from the broker";
   private closed = false;
 
   constructor(options: KafkaSourceOptions) {
@@ -106,6 +107,7 @@ export class KafkaSource implements Source {
       }
     }
     if (this.bounded && this.ends.size === 0) return; // nothing to read: no group join needed
+    this.lastContact = Date.now();
     await this.runConsumer(kafka, group, topics);
     this.lagTimer = setInterval(() => void this.refreshHighs(), this.o.lagRefreshMs);
     this.lagTimer.unref();
@@ -130,7 +132,9 @@ export class KafkaSource implements Source {
       if (this.closed) void consumer.disconnect().catch(() => {});
       else this.onJoin(payload.memberAssignment);
     });
-    consumer.on(ev.FETCH, () => (this.downSince = undefined));
+    const contact = () => (this.lastContact = Date.now());
+    consumer.on(ev.FETCH, contact);
+    consumer.on(ev.HEARTBEAT, contact);
     consumer.on(ev.END_BATCH_PROCESS, ({ payload }) => {
       // Batches of only control/aborted records never reach eachBatch but still move the position.
       if (payload.batchSize === 0) this.queue.push(positionKey(payload.topic, payload.partition), [], Number(payload.lastOffset) + 1);
@@ -142,7 +146,6 @@ export class KafkaSource implements Source {
         this.queue.wake();
         return;
       }
-      this.downSince ??= Date.now();
       this.downCause = cause;
       this.o.log?.("warn", `Kafka consumer of group ${group} lost the broker (${cause}); reconnecting`);
     });
@@ -161,7 +164,7 @@ export class KafkaSource implements Source {
 
   /** After every (re)join: seek each assigned partition to where the queue expects to continue. */
   private onJoin(assignment: Record<string, number[]>): void {
-    this.downSince = undefined;
+    this.lastContact = Date.now();
     const missing = new Set(this.highs.keys());
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
@@ -206,8 +209,8 @@ export class KafkaSource implements Source {
     if (this.paused && this.queue.size <= this.o.maxQueued / 2) this.setPaused(false);
     if (records.length === 0) {
       if (this.finished()) return null;
-      const down = this.downSince === undefined ? 0 : Date.now() - this.downSince;
-      if (down > this.o.brokerDownTimeoutMs) {
+      const down = Date.now() - this.lastContact;
+      if (this.consumer && down > this.o.brokerDownTimeoutMs) {
         throw new Error(`lost Kafka at ${this.o.brokers.join(",")} for ${Math.round(down / 1000)} s: ${this.downCause}`);
       }
     }
