@@ -138,6 +138,34 @@ describe.each(both({ sizeMs: 5 * MIN, slideMs: MIN, sum: true }))("sliding windo
   });
 });
 
+describe.each(both({ sizeMs: MIN, sum: true }))("tumbling count+sum, the kernel's fast path (%s)", (_name, make) => {
+  it("is late exactly when its window end <= the watermark, and an event at an end opens the next window", () => {
+    const w = make();
+    const late = w.process(batch([{ t: MIN - 1, k: 0, v: 1 }, { t: MIN - 1, k: 0, v: 2 }, { t: MIN, k: 0, v: 4 }, { t: MIN - 2, k: 1, v: 8 }], [-Infinity, MIN - 1, MIN - 1, MIN]));
+    expect([...late]).toEqual([3]);
+    expect(rowsToObjects(w.advance(Infinity)).map((r) => [r.start, r.key, r.count, r.sum])).toEqual([
+      [0, 0, 2, 3],
+      [MIN, 0, 1, 4],
+    ]);
+    w.destroy();
+  });
+});
+
+describe.each(both({ sizeMs: 3 * MIN, slideMs: MIN }))("sliding count 3m/1m, the kernel's pane mode (%s)", (_name, make) => {
+  it("leaves an event out of a window whose end equals the watermark before it", () => {
+    const w = make();
+    // e1 (wm 1m) closes [-2m, 1m); e2 arrives with wm exactly 2m, the end of [-1m, 2m), which holds e0 and e1 only
+    w.process(batch([{ t: 0, k: 0 }, { t: MIN + 5, k: 0 }, { t: MIN + 10, k: 0 }], [-Infinity, MIN, 2 * MIN]));
+    expect(rowsToObjects(w.advance(Infinity)).map((r) => [r.start, r.count])).toEqual([
+      [-2 * MIN, 1],
+      [-MIN, 2],
+      [0, 3],
+      [MIN, 2],
+    ]);
+    w.destroy();
+  });
+});
+
 describe.each(both({ sizeMs: MIN, distinct: true }))("distinct count (%s)", (_name, make) => {
   it("counts distinct ids per window and key", () => {
     const w = make();
