@@ -86,7 +86,12 @@ export function createKafka(options: KafkaClientOptions): KafkaClient {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: { retries: options.retries ?? 6, initialRetryTime: 300, maxRetryTime: 5000 },
     logLevel: level,
-    logCreator: () => (entry) => log?.(levelName(entry.level), formatEntry(entry)),
+    logCreator: () => (entry) => {
+      // kafkajs warns that bounded retries may break an idempotent producer's ordering; eddy
+      // aborts the whole transaction on any failed send, so nothing out of order is committed.
+      if (entry.log.message.startsWith("Limiting retries for the idempotent producer")) return;
+      log?.(levelName(entry.level), formatEntry(entry));
+    },
   });
 }
 
