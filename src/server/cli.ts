@@ -10,6 +10,8 @@ const COMMANDS: Record<string, Command> = {
   generate: { summary: "produce realistic clickstream, transactions and orders (to Kafka or a JSONL file)", load: () => import("./commands/generate") },
   run: { summary: "the headless job: Kafka or a JSONL file in, every SPEC metric out (console, Kafka, files)", load: () => import("./commands/run") },
   start: { summary: "one-command demo: local broker (unless KAFKA_BROKERS) + generator", load: () => import("./commands/start") },
+  serve: { summary: "web console and its gateway on one port (after npm run build); embedded generator unless KAFKA_BROKERS", load: () => import("./commands/serve") },
+  dev: { summary: "gateway (restarting on change) + Vite dev server for the web console; prints the URL", load: () => import("./commands/dev") },
 };
 
 function usage(): string {

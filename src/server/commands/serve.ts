@@ -1,0 +1,64 @@
+/**
+ * `eddy serve`: the web console's gateway (and, after `npm run build`, the built console) on
+ * one port. Without KAFKA_BROKERS / --brokers it runs on the embedded source (the generator
+ * in-process), with them it bridges the Kafka topics. `eddy dev` runs it with --api-only.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_GATEWAY_PORT } from "../../core/frames";
+import { helpText, parseFlags, UsageError } from "../args";
+import { resolveBrokers } from "../kafka/client";
+import { EmbeddedSource } from "../gateway/embedded-source";
+import { KafkaBridgeSource } from "../gateway/kafka-source";
+import { startGateway } from "../gateway/server";
+import type { GatewaySource } from "../gateway/source";
+
+const FLAGS = {
+  port: { type: "int", default: DEFAULT_GATEWAY_PORT, min: 0, max: 65535, help: "port of the console and gateway" },
+  host: { type: "string", default: "127.0.0.1", help: "address to listen on (0.0.0.0 for every interface; set EDDY_TOKEN then)" },
+  brokers: { type: "string", env: "KAFKA_BROKERS", help: "bridge these Kafka brokers; without, the embedded generator runs in-process" },
+  rate: { type: "int", default: 200, min: 1, max: 100_000, help: "events per second of the embedded generator" },
+  "api-only": { type: "bool", default: false, help: "serve only the gateway, not the built console (eddy dev: Vite serves it)" },
+  "web-dir": { type: "string", help: "directory of the built console (default dist/web)" },
+  "clickstream-topic": { type: "string", default: "clickstream", help: "name of the clickstream topic" },
+  "transactions-topic": { type: "string", default: "transactions", help: "name of the transactions topic" },
+  "orders-topic": { type: "string", default: "orders", help: "name of the orders topic" },
+  "results-topic": { type: "string", default: "analytics-results", help: "topic of the headless runner's final rows" },
+} as const;
+
+const USAGE = "usage: eddy serve [--port 8787] [--brokers host:9092] [--rate 200] [--api-only]\n\nEDDY_TOKEN: require this token on the API and WebSocket. EDDY_ALLOWED_ORIGINS: extra origins for /ws.";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
+
+/** Entry point of `eddy serve`. */
+export async function run(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, FLAGS);
+  if (f.help) {
+    console.log(helpText(USAGE, FLAGS));
+    return 0;
+  }
+  const staticDir = f["api-only"] ? undefined : resolve(f["web-dir"] ?? resolve(ROOT, "dist/web"));
+  if (staticDir && !existsSync(resolve(staticDir, "index.html"))) {
+    throw new UsageError(`no built console in ${staticDir}: run \`npm run build\` first (or --api-only, or \`npm run dev\`)`);
+  }
+  const source: GatewaySource = f.brokers
+    ? new KafkaBridgeSource({
+        brokers: resolveBrokers(f.brokers),
+        topics: { clickstream: f["clickstream-topic"], transactions: f["transactions-topic"], orders: f["orders-topic"] },
+        resultsTopic: f["results-topic"],
+      })
+    : new EmbeddedSource({ rate: f.rate });
+  const allowedOrigins = (process.env.EDDY_ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const gw = await startGateway({ source, port: f.port, host: f.host, token: process.env.EDDY_TOKEN || undefined, allowedOrigins, staticDir });
+  const what = staticDir ? "console and gateway" : "gateway";
+  // Under `eddy dev` the Vite URL is the one to open; this line must not look like a second one.
+  if (process.env.EDDY_DEV) console.error(`eddy gateway: listening on port ${gw.port}; source: ${source.info.description}`);
+  else console.error(`eddy serve: ${what} on http://${f.host}:${gw.port}/ (source: ${source.info.description})${process.env.EDDY_TOKEN ? " [token required]" : ""}`);
+  await new Promise<void>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+  await gw.close();
+  return 0;
+}
