@@ -6,67 +6,48 @@
 // - a click is late when wm[i] >= fin(c); a transaction when wm[i] >= fin(T) (every row it
 //   could change is final); a transaction meeting a click whose row is final at wm[i] skips it.
 //
-// State, all bounded by the horizon:
-// - aggs: one 32-byte row per (product, window), in a chained hash table;
-// - pairs: per (user, product) the lists of pending (unconverted) clicks and kept
-//   transactions, in a chained hash table; a pair is freed when both lists are empty;
-// - items: 32-byte clicks / transactions; a click converted on arrival is never stored;
-// - buckets: one per window start, sorted, listing the aggs and items that start there.
-//   advance(wm) finalises buckets from the front (start + W + H <= wm): emits their rows
-//   ordered by product, and frees their aggs and items. A transaction's bucket is that of
-//   its own time, whose finalisation is exactly when it can no longer convert anything open.
+// State is organised by click window ("bucket"), so that it dies with the window:
+// - per bucket, dense per-product counters (clicks, converted) plus the list of products
+//   touched, and the clicks still waiting for a transaction: an append-only log of 16-byte
+//   (key + 1, time) entries (a converted click's time is set to -Infinity) indexed by an
+//   open-addressing table of u32 log positions keyed by (user, product). Most events are
+//   clicks of the newest window: the append is sequential and the index small and hot;
+// - one log of the transactions (key + 1, time), shared by all buckets, indexed by u64
+//   slots (32-bit fingerprint | position): a click probes it once and reads the log only on a
+//   fingerprint match. Transactions of finalised windows are dropped when the log is
+//   compacted (they can never match an on-time click: T < c for any such click);
+// - advance(wm) finalises buckets from the front (start + W + H <= wm): emits their rows
+//   ordered by product, clears them and keeps them in a pool for the next windows, so a
+//   steady stream leaves memory flat.
 import { handleNew, handlePtr, handleFree } from "./handle-util";
 import { KIND_JOIN, ERR_HANDLE, ERR_BATCH, ERR_CONFIG, ERR_KEY_RANGE, ERR_SNAPSHOT_CORRUPT, MAX_KEYS } from "./layout";
 import { wBegin, wEnd, wI32, wU32, wF64, rBegin, rI32, rU32, rF64, rDone, rFailed } from "./bytes-util";
 import { floorDiv } from "./time-util";
 import { hash64 } from "./hash-util";
+import { sortU32 } from "./sort-util";
 
 const FORMAT: i32 = 1;
 const KIND_CLICK: u8 = 0;
 const KIND_TX: u8 = 1;
+/** (user, product) as one key: user << 28 | product (both < MAX_KEYS = 2^28). */
+const KEY_SHIFT: u64 = 28;
+const DEAD: f64 = -Infinity;
 
-const ITEM_PENDING: u32 = 1; // a click waiting for its transaction
-const ITEM_TX: u32 = 2;
-const ITEM_DEAD: u32 = 3; // a click converted after it was stored (freed with its bucket)
-
-@unmanaged class Agg {
+@unmanaged class Bucket {
   start: f64;
-  product: u32;
-  clicks: u32;
-  converted: u32;
-  chain: i32; // next in hash chain, or next free
-  bnext: i32; // next agg of the bucket
-  pad: u32;
-}
-@unmanaged class Pair {
-  user: u32;
-  product: u32;
-  clickHead: i32;
-  txHead: i32;
-  chain: i32; // next in hash chain, or next free
-  pad: u32;
-}
-@unmanaged class Item {
-  t: f64;
-  pair: i32;
-  prev: i32; // pair list
-  next: i32; // pair list, or next free
-  bnext: i32; // bucket list
-  agg: i32; // clicks: their row
-  state: u32;
-}
-const AGG_BYTES: usize = 32;
-const PAIR_BYTES: usize = 24;
-const ITEM_BYTES: usize = 32;
-const BUCKET_BYTES: usize = 16; // start f64 | aggHead i32 | itemHead i32
-
-/** A growable slab of fixed-size records, 1-based, with a free list threaded through `link`. */
-@unmanaged class Slab {
-  base: usize;
-  cap: i32;
-  hi: i32; // records ever handed out: 1..hi-1
-  free: i32;
-  live: i32;
+  clicks: usize; // u32 per product
+  conv: usize; // u32 per product
+  touched: usize; // u32 products with clicks > 0
+  nTouched: i32;
+  tCap: i32;
+  log: usize; // clicks kept: (key + 1 u64, t f64)
+  logLen: i32;
+  logCap: i32;
+  idx: usize; // u32 log position + 1 per slot, 0 = empty
+  idxCap: i32;
+  idxUsed: i32; // slots taken, converted clicks included
+  pending: i32;
+  txs: i32; // transactions whose own time falls in this window
 }
 
 @unmanaged class JState {
@@ -80,27 +61,31 @@ const BUCKET_BYTES: usize = 16; // start f64 | aggHead i32 | itemHead i32
   inT: usize;
   inWm: usize;
   late: usize;
-  aggs: Slab;
-  pairs: Slab;
-  items: Slab;
-  aggTab: usize;
-  aggMask: u32;
-  pairTab: usize;
-  pairMask: u32;
-  buckets: usize;
-  nb: i32;
-  bcap: i32;
-  lastB: i32; // cached bucket index of the previous lookup
-  pending: i32;
-  txs: i32;
+  productCap: i32;
+  // buckets: live ones sorted by start (pointers), recycled ones in a pool
+  live: usize;
+  nLive: i32;
+  liveCap: i32;
+  pool: usize;
+  nPool: i32;
+  poolCap: i32;
+  lastB: i32;
+  // transactions: log of (key + 1 u64, t f64), index of (fingerprint << 32 | position + 1)
+  txLog: usize;
+  txLen: i32;
+  txLogCap: i32;
+  txIdx: usize;
+  txIdxCap: i32;
+  // Bloom filter (2 bits per key, txIdxCap * 4 bits): most clicks have no transaction, and
+  // this small array answers for them without touching the index.
+  txBloom: usize;
+  advWm: f64; // largest watermark advance() saw: buckets with fin <= advWm are gone
   outCap: i32;
   oProduct: usize;
   oStart: usize;
   oEnd: usize;
   oClicks: usize;
-  oConverted: usize;
-  sortBuf: usize; // u64 (product << 32 | agg) per row of a bucket
-  sortCap: i32;
+  oConv: usize;
 }
 
 // @ts-ignore: decorator
@@ -108,67 +93,25 @@ const BUCKET_BYTES: usize = 16; // start f64 | aggHead i32 | itemHead i32
   return p == 0 ? heap.alloc(bytes) : heap.realloc(p, bytes); // TLSF cannot realloc null
 }
 
-function slabInit(size: usize): Slab {
-  const s = changetype<Slab>(heap.alloc(offsetof<Slab>()));
-  s.cap = 256;
-  s.base = heap.alloc(<usize>s.cap * size);
-  s.hi = 1;
-  s.free = 0;
-  s.live = 0;
-  return s;
-}
-
-/** Takes a record (its `link` field, at byte offset linkOff, threads the free list). */
-function slabTake(s: Slab, size: usize, linkOff: usize): i32 {
-  let i = s.free;
-  if (i != 0) {
-    s.free = load<i32>(s.base + <usize>i * size + linkOff);
-  } else {
-    if (s.hi >= s.cap) {
-      s.cap <<= 1;
-      s.base = heap.realloc(s.base, <usize>s.cap * size);
-    }
-    i = s.hi++;
-  }
-  s.live++;
-  return i;
-}
-
-// @ts-ignore: decorator
-@inline function slabPut(s: Slab, size: usize, linkOff: usize, i: i32): void {
-  store<i32>(s.base + <usize>i * size + linkOff, s.free);
-  s.free = i;
-  s.live--;
-}
-
-// @ts-ignore: decorator
-@inline function agg(s: JState, i: i32): Agg { return changetype<Agg>(s.aggs.base + <usize>i * AGG_BYTES); }
-// @ts-ignore: decorator
-@inline function pair(s: JState, i: i32): Pair { return changetype<Pair>(s.pairs.base + <usize>i * PAIR_BYTES); }
-// @ts-ignore: decorator
-@inline function item(s: JState, i: i32): Item { return changetype<Item>(s.items.base + <usize>i * ITEM_BYTES); }
-// @ts-ignore: decorator
-@inline function bucketP(s: JState, b: i32): usize { return s.buckets + (<usize>b << 4); }
-
-// @ts-ignore: decorator
-@inline function aggHash(product: u32, start: f64, mask: u32): u32 {
-  return hash64((<u64>reinterpret<u64>(start) * 31) ^ <u64>product, mask);
-}
-// @ts-ignore: decorator
-@inline function pairHash(user: u32, product: u32, mask: u32): u32 {
-  return hash64((<u64>user << 32) | <u64>product, mask);
-}
-
-function newTable(cap: u32): usize {
-  const p = heap.alloc(<usize>cap << 2);
-  memory.fill(p, 0, <usize>cap << 2);
+function zeroed(bytes: usize): usize {
+  const p = heap.alloc(bytes);
+  memory.fill(p, 0, bytes);
   return p;
+}
+
+// @ts-ignore: decorator
+@inline function liveAt(s: JState, i: i32): Bucket {
+  return changetype<Bucket>(load<usize>(s.live + (<usize>i << alignof<usize>())));
+}
+
+// @ts-ignore: decorator
+@inline function windowStart(s: JState, t: f64): f64 {
+  return <f64>(floorDiv(<i64>t, s.windowI) * s.windowI);
 }
 
 function create(window: f64, horizon: f64, batchCap: i32): i32 {
   if (batchCap <= 0 || !(window >= 1) || !(horizon >= 0) || window > 9e15 || horizon > 9e15 || window != Math.floor(window)) return ERR_CONFIG;
-  const s = changetype<JState>(heap.alloc(offsetof<JState>()));
-  memory.fill(changetype<usize>(s), 0, offsetof<JState>());
+  const s = changetype<JState>(zeroed(offsetof<JState>()));
   s.window = window;
   s.horizon = horizon;
   s.windowI = <i64>window;
@@ -180,15 +123,17 @@ function create(window: f64, horizon: f64, batchCap: i32): i32 {
   s.inT = heap.alloc(cap << 3);
   s.inWm = heap.alloc(cap << 3);
   s.late = heap.alloc(cap << 2);
-  s.aggs = slabInit(AGG_BYTES);
-  s.pairs = slabInit(PAIR_BYTES);
-  s.items = slabInit(ITEM_BYTES);
-  s.aggMask = 255;
-  s.aggTab = newTable(256);
-  s.pairMask = 255;
-  s.pairTab = newTable(256);
-  s.bcap = 64;
-  s.buckets = heap.alloc(<usize>s.bcap * BUCKET_BYTES);
+  s.productCap = 256;
+  s.liveCap = 32;
+  s.live = heap.alloc(<usize>s.liveCap << alignof<usize>());
+  s.poolCap = 32;
+  s.pool = heap.alloc(<usize>s.poolCap << alignof<usize>());
+  s.txLogCap = 1024;
+  s.txLog = heap.alloc(<usize>s.txLogCap << 4);
+  s.txIdxCap = 4096;
+  s.txIdx = zeroed(<usize>s.txIdxCap << 3);
+  s.txBloom = zeroed(<usize>s.txIdxCap >> 1);
+  s.advWm = -Infinity;
   ensureOut(s, 256);
   return handleNew(KIND_JOIN, changetype<usize>(s));
 }
@@ -202,329 +147,322 @@ function ensureOut(s: JState, need: i32): void {
   s.oStart = resize(s.oStart, n << 3);
   s.oEnd = resize(s.oEnd, n << 3);
   s.oClicks = resize(s.oClicks, n << 2);
-  s.oConverted = resize(s.oConverted, n << 2);
-  s.sortBuf = resize(s.sortBuf, n << 3);
+  s.oConv = resize(s.oConv, n << 2);
   s.outCap = ncap;
 }
 
-// ---- buckets (sorted by start) ----
+// ---- buckets ----
 
-/** Index of the bucket of window start `ws`, created if missing. */
-function bucketOf(s: JState, ws: f64): i32 {
+function bucketNew(s: JState): Bucket {
+  const b = changetype<Bucket>(zeroed(offsetof<Bucket>()));
+  b.clicks = zeroed(<usize>s.productCap << 2);
+  b.conv = zeroed(<usize>s.productCap << 2);
+  b.tCap = 64;
+  b.touched = heap.alloc(<usize>b.tCap << 2);
+  b.logCap = 1024;
+  b.log = heap.alloc(<usize>b.logCap << 4);
+  b.idxCap = 4096;
+  b.idx = zeroed(<usize>b.idxCap << 2);
+  return b;
+}
+
+/** Grows a bucket's per-product counters to `cap` products (the tail zeroed). */
+function bucketProducts(b: Bucket, old: i32, cap: i32): void {
+  b.clicks = heap.realloc(b.clicks, <usize>cap << 2);
+  b.conv = heap.realloc(b.conv, <usize>cap << 2);
+  memory.fill(b.clicks + (<usize>old << 2), 0, <usize>(cap - old) << 2);
+  memory.fill(b.conv + (<usize>old << 2), 0, <usize>(cap - old) << 2);
+}
+
+function ensureProducts(s: JState, need: i32): void {
+  if (need <= s.productCap) return;
+  let ncap = s.productCap;
+  while (ncap < need) ncap <<= 1;
+  for (let i = 0; i < s.nLive; i++) bucketProducts(liveAt(s, i), s.productCap, ncap);
+  for (let i = 0; i < s.nPool; i++) bucketProducts(changetype<Bucket>(load<usize>(s.pool + (<usize>i << alignof<usize>()))), s.productCap, ncap);
+  s.productCap = ncap;
+}
+
+/** The live bucket of window start `ws`, taken from the pool (or made) if missing. */
+function bucketOf(s: JState, ws: f64): Bucket {
   const c = s.lastB;
-  if (c < s.nb && load<f64>(bucketP(s, c)) == ws) return c;
+  if (c < s.nLive && liveAt(s, c).start == ws) return liveAt(s, c);
   let lo = 0;
-  let hi = s.nb;
+  let hi = s.nLive;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (load<f64>(bucketP(s, mid)) < ws) lo = mid + 1;
+    if (liveAt(s, mid).start < ws) lo = mid + 1;
     else hi = mid;
   }
-  if (lo >= s.nb || load<f64>(bucketP(s, lo)) != ws) {
-    if (s.nb >= s.bcap) {
-      s.bcap <<= 1;
-      s.buckets = heap.realloc(s.buckets, <usize>s.bcap * BUCKET_BYTES);
+  if (lo >= s.nLive || liveAt(s, lo).start != ws) {
+    let b: Bucket;
+    if (s.nPool > 0) {
+      s.nPool--;
+      b = changetype<Bucket>(load<usize>(s.pool + (<usize>s.nPool << alignof<usize>())));
+    } else {
+      b = bucketNew(s);
     }
-    memory.copy(bucketP(s, lo + 1), bucketP(s, lo), <usize>(s.nb - lo) * BUCKET_BYTES);
-    const p = bucketP(s, lo);
-    store<f64>(p, ws);
-    store<i32>(p, 0, 8);
-    store<i32>(p, 0, 12);
-    s.nb++;
+    b.start = ws;
+    if (s.nLive >= s.liveCap) {
+      s.liveCap <<= 1;
+      s.live = heap.realloc(s.live, <usize>s.liveCap << alignof<usize>());
+    }
+    const at = s.live + (<usize>lo << alignof<usize>());
+    memory.copy(at + sizeof<usize>(), at, <usize>(s.nLive - lo) << alignof<usize>());
+    store<usize>(at, changetype<usize>(b));
+    s.nLive++;
   }
   s.lastB = lo;
-  return lo;
+  return liveAt(s, lo);
 }
 
-// ---- hash tables ----
-
-function aggFind(s: JState, product: u32, start: f64): i32 {
-  let i = load<i32>(s.aggTab + (<usize>aggHash(product, start, s.aggMask) << 2));
-  while (i != 0) {
-    const a = agg(s, i);
-    if (a.product == product && a.start == start) return i;
-    i = a.chain;
+/** Counts a click of `product` in bucket b (remembering the product the first time). */
+// @ts-ignore: decorator
+@inline function countClick(b: Bucket, product: u32, converted: bool): void {
+  const cp = b.clicks + (<usize>product << 2);
+  const n = load<u32>(cp);
+  if (n == 0) {
+    if (b.nTouched >= b.tCap) {
+      b.tCap <<= 1;
+      b.touched = heap.realloc(b.touched, <usize>b.tCap << 2);
+    }
+    store<u32>(b.touched + (<usize>b.nTouched << 2), product);
+    b.nTouched++;
   }
-  return 0;
+  store<u32>(cp, n + 1);
+  if (converted) store<u32>(b.conv + (<usize>product << 2), load<u32>(b.conv + (<usize>product << 2)) + 1);
 }
 
-function aggGrow(s: JState): void {
-  const ncap = (s.aggMask + 1) << 1;
-  const tab = newTable(ncap);
-  for (let h: u32 = 0; h <= s.aggMask; h++) {
-    let i = load<i32>(s.aggTab + (<usize>h << 2));
-    while (i != 0) {
-      const a = agg(s, i);
-      const next = a.chain;
-      const slot = tab + (<usize>aggHash(a.product, a.start, ncap - 1) << 2);
-      a.chain = load<i32>(slot);
-      store<i32>(slot, i);
-      i = next;
+// ---- logs and their open-addressing indexes (linear probing, load <= 1/2) ----
+
+/** Second hash of a key, stored in the transaction index to skip most log reads. */
+// @ts-ignore: decorator
+@inline function fingerprint(k1: u64): u64 {
+  return ((k1 * 0xff51afd7ed558ccd) >> 32) << 32;
+}
+
+/** Rebuilds a bucket's index over its live (unconverted) clicks, at a load <= 1/4. */
+function bucketReindex(b: Bucket): void {
+  let ncap = b.idxCap;
+  while ((b.pending + 1) << 2 > ncap) ncap <<= 1;
+  if (ncap != b.idxCap) {
+    heap.free(b.idx);
+    b.idx = heap.alloc(<usize>ncap << 2);
+    b.idxCap = ncap;
+  }
+  memory.fill(b.idx, 0, <usize>ncap << 2);
+  const mask = <u32>(ncap - 1);
+  for (let j = 0; j < b.logLen; j++) {
+    const e = b.log + (<usize>j << 4);
+    if (load<f64>(e, 8) == DEAD) continue;
+    let i = hash64(load<u64>(e), mask);
+    while (load<u32>(b.idx + (<usize>i << 2)) != 0) i = (i + 1) & mask;
+    store<u32>(b.idx + (<usize>i << 2), <u32>j + 1);
+  }
+  b.idxUsed = b.pending;
+}
+
+function keepClick(b: Bucket, k1: u64, t: f64): void {
+  if (b.logLen >= b.logCap) {
+    b.logCap <<= 1;
+    b.log = heap.realloc(b.log, <usize>b.logCap << 4);
+  }
+  const j = b.logLen++;
+  const e = b.log + (<usize>j << 4);
+  store<u64>(e, k1);
+  store<f64>(e, t, 8);
+  b.pending++;
+  // Converted clicks stay in the log (and index) until the window closes; reindex (and
+  // grow) when slots, dead or alive, would pass half the index.
+  if ((b.idxUsed + 1) << 1 > b.idxCap) {
+    bucketReindex(b);
+    return;
+  }
+  b.idxUsed++;
+  const mask = <u32>(b.idxCap - 1);
+  let i = hash64(k1, mask);
+  while (load<u32>(b.idx + (<usize>i << 2)) != 0) i = (i + 1) & mask;
+  store<u32>(b.idx + (<usize>i << 2), <u32>j + 1);
+}
+
+/** The two filter bits of a key: bit numbers from the high and low halves of a second hash. */
+// @ts-ignore: decorator
+@inline function bloomHash(k1: u64): u64 {
+  return k1 * 0xc2b2ae3d27d4eb4f;
+}
+
+// @ts-ignore: decorator
+@inline function bloomHas(s: JState, k1: u64): bool {
+  const x = bloomHash(k1);
+  const mask = <u32>(s.txIdxCap << 2) - 1;
+  const a = <u32>(x >> 40) & mask;
+  const b = <u32>(x >> 8) & mask;
+  return ((load<u8>(s.txBloom + (a >> 3)) >> (a & 7)) & (load<u8>(s.txBloom + (b >> 3)) >> (b & 7)) & 1) != 0;
+}
+
+/** Puts transaction log entry j into the index and the filter. */
+// @ts-ignore: decorator
+@inline function txIndex(s: JState, j: i32): void {
+  const k1 = load<u64>(s.txLog + (<usize>j << 4));
+  const x = bloomHash(k1);
+  const bmask = <u32>(s.txIdxCap << 2) - 1;
+  const a = <u32>(x >> 40) & bmask;
+  const b = <u32>(x >> 8) & bmask;
+  const pa = s.txBloom + (a >> 3);
+  const pb = s.txBloom + (b >> 3);
+  store<u8>(pa, <u8>(<u32>load<u8>(pa) | (<u32>1 << (a & 7))));
+  store<u8>(pb, <u8>(<u32>load<u8>(pb) | (<u32>1 << (b & 7))));
+  const mask = <u32>(s.txIdxCap - 1);
+  let i = hash64(k1, mask);
+  while (load<u64>(s.txIdx + (<usize>i << 3)) != 0) i = (i + 1) & mask;
+  store<u64>(s.txIdx + (<usize>i << 3), fingerprint(k1) | <u64>(j + 1));
+}
+
+/** Compacts the transaction log (dropping those of finalised windows) and rebuilds its index. */
+function txCompact(s: JState): void {
+  const reach = s.window + s.horizon;
+  let keep = 0;
+  for (let j = 0; j < s.txLen; j++) {
+    const e = s.txLog + (<usize>j << 4);
+    if (windowStart(s, load<f64>(e, 8)) + reach > s.advWm) {
+      if (keep != j) {
+        const d = s.txLog + (<usize>keep << 4);
+        store<u64>(d, load<u64>(e));
+        store<f64>(d, load<f64>(e, 8), 8);
+      }
+      keep++;
     }
   }
-  heap.free(s.aggTab);
-  s.aggTab = tab;
-  s.aggMask = ncap - 1;
-}
-
-/** The row of (product, window start ws), created in bucket b if missing. */
-function aggGet(s: JState, product: u32, ws: f64, b: i32): i32 {
-  const found = aggFind(s, product, ws);
-  if (found != 0) return found;
-  if (<u32>s.aggs.live > s.aggMask) aggGrow(s);
-  const i = slabTake(s.aggs, AGG_BYTES, offsetof<Agg>("chain"));
-  const a = agg(s, i);
-  a.start = ws;
-  a.product = product;
-  a.clicks = 0;
-  a.converted = 0;
-  const slot = s.aggTab + (<usize>aggHash(product, ws, s.aggMask) << 2);
-  a.chain = load<i32>(slot);
-  store<i32>(slot, i);
-  const bp = bucketP(s, b);
-  a.bnext = load<i32>(bp, 8);
-  store<i32>(bp, i, 8);
-  return i;
-}
-
-function aggRemove(s: JState, i: i32): void {
-  const a = agg(s, i);
-  let p = s.aggTab + (<usize>aggHash(a.product, a.start, s.aggMask) << 2);
-  while (load<i32>(p) != i) p = changetype<usize>(agg(s, load<i32>(p))) + offsetof<Agg>("chain");
-  store<i32>(p, a.chain);
-  slabPut(s.aggs, AGG_BYTES, offsetof<Agg>("chain"), i);
-}
-
-function pairFind(s: JState, user: u32, product: u32): i32 {
-  let i = load<i32>(s.pairTab + (<usize>pairHash(user, product, s.pairMask) << 2));
-  while (i != 0) {
-    const q = pair(s, i);
-    if (q.user == user && q.product == product) return i;
-    i = q.chain;
+  s.txLen = keep;
+  let ncap = s.txIdxCap;
+  while ((keep + 1) << 2 > ncap) ncap <<= 1;
+  if (ncap != s.txIdxCap) {
+    heap.free(s.txIdx);
+    heap.free(s.txBloom);
+    s.txIdx = heap.alloc(<usize>ncap << 3);
+    s.txBloom = heap.alloc(<usize>ncap >> 1);
+    s.txIdxCap = ncap;
   }
-  return 0;
+  memory.fill(s.txIdx, 0, <usize>ncap << 3);
+  memory.fill(s.txBloom, 0, <usize>ncap >> 1);
+  for (let j = 0; j < keep; j++) txIndex(s, j);
 }
 
-function pairGrow(s: JState): void {
-  const ncap = (s.pairMask + 1) << 1;
-  const tab = newTable(ncap);
-  for (let h: u32 = 0; h <= s.pairMask; h++) {
-    let i = load<i32>(s.pairTab + (<usize>h << 2));
-    while (i != 0) {
-      const q = pair(s, i);
-      const next = q.chain;
-      const slot = tab + (<usize>pairHash(q.user, q.product, ncap - 1) << 2);
-      q.chain = load<i32>(slot);
-      store<i32>(slot, i);
-      i = next;
-    }
+function keepTx(s: JState, k1: u64, t: f64): void {
+  if (s.txLen << 1 >= s.txIdxCap) txCompact(s);
+  if (s.txLen >= s.txLogCap) {
+    s.txLogCap <<= 1;
+    s.txLog = heap.realloc(s.txLog, <usize>s.txLogCap << 4);
   }
-  heap.free(s.pairTab);
-  s.pairTab = tab;
-  s.pairMask = ncap - 1;
-}
-
-function pairNew(s: JState, user: u32, product: u32): i32 {
-  if (<u32>s.pairs.live > s.pairMask) pairGrow(s);
-  const i = slabTake(s.pairs, PAIR_BYTES, offsetof<Pair>("chain"));
-  const q = pair(s, i);
-  q.user = user;
-  q.product = product;
-  q.clickHead = 0;
-  q.txHead = 0;
-  const slot = s.pairTab + (<usize>pairHash(user, product, s.pairMask) << 2);
-  q.chain = load<i32>(slot);
-  store<i32>(slot, i);
-  return i;
-}
-
-function pairRemove(s: JState, i: i32): void {
-  const q = pair(s, i);
-  let p = s.pairTab + (<usize>pairHash(q.user, q.product, s.pairMask) << 2);
-  while (load<i32>(p) != i) p = changetype<usize>(pair(s, load<i32>(p))) + offsetof<Pair>("chain");
-  store<i32>(p, q.chain);
-  slabPut(s.pairs, PAIR_BYTES, offsetof<Pair>("chain"), i);
-}
-
-// ---- items ----
-
-/** Stores a click (aggIdx set) or transaction in its pair's list and its bucket's list. */
-function itemNew(s: JState, pi: i32, b: i32, t: f64, state: u32, aggIdx: i32): void {
-  const i = slabTake(s.items, ITEM_BYTES, offsetof<Item>("next"));
-  const it = item(s, i);
-  const q = pair(s, pi);
-  it.t = t;
-  it.pair = pi;
-  it.prev = 0;
-  it.agg = aggIdx;
-  it.state = state;
-  if (state == ITEM_TX) {
-    it.next = q.txHead;
-    if (q.txHead != 0) item(s, q.txHead).prev = i;
-    q.txHead = i;
-  } else {
-    it.next = q.clickHead;
-    if (q.clickHead != 0) item(s, q.clickHead).prev = i;
-    q.clickHead = i;
-  }
-  const bp = bucketP(s, b);
-  it.bnext = load<i32>(bp, 12);
-  store<i32>(bp, i, 12);
-}
-
-/** Takes a live item out of its pair's list. */
-function itemUnlink(s: JState, i: i32): void {
-  const it = item(s, i);
-  const q = pair(s, it.pair);
-  if (it.prev != 0) item(s, it.prev).next = it.next;
-  else if (it.state == ITEM_TX) q.txHead = it.next;
-  else q.clickHead = it.next;
-  if (it.next != 0) item(s, it.next).prev = it.prev;
+  const j = s.txLen++;
+  const e = s.txLog + (<usize>j << 4);
+  store<u64>(e, k1);
+  store<f64>(e, t, 8);
+  txIndex(s, j);
 }
 
 // ---- events ----
 
-function click(s: JState, user: u32, product: u32, t: f64, ws: f64): void {
+function click(s: JState, k1: u64, product: u32, t: f64, ws: f64): void {
   const b = bucketOf(s, ws);
-  const ai = aggGet(s, product, ws, b);
-  agg(s, ai).clicks++;
-  let pi = pairFind(s, user, product);
-  if (pi != 0) {
-    const limit = t + s.horizon;
-    let j = pair(s, pi).txHead;
-    while (j != 0) {
-      const tx = item(s, j);
-      if (tx.t >= t && tx.t <= limit) {
-        agg(s, ai).converted++; // converted on arrival: nothing to keep
+  // A transaction already kept converts the click on arrival: then nothing is stored.
+  if (!bloomHas(s, k1)) {
+    countClick(b, product, false);
+    keepClick(b, k1, t);
+    return;
+  }
+  const limit = t + s.horizon;
+  const mask = <u32>(s.txIdxCap - 1);
+  const fp = fingerprint(k1);
+  let i = hash64(k1, mask);
+  while (true) {
+    const slot = load<u64>(s.txIdx + (<usize>i << 3));
+    if (slot == 0) break;
+    if ((slot & 0xffffffff00000000) == fp) {
+      const e = s.txLog + (<usize>((<u32>slot) - 1) << 4);
+      const tt = load<f64>(e, 8);
+      if (load<u64>(e) == k1 && tt >= t && tt <= limit) {
+        countClick(b, product, true);
         return;
       }
-      j = tx.next;
     }
-  } else {
-    pi = pairNew(s, user, product);
+    i = (i + 1) & mask;
   }
-  itemNew(s, pi, b, t, ITEM_PENDING, ai);
-  s.pending++;
+  countClick(b, product, false);
+  keepClick(b, k1, t);
 }
 
-function transaction(s: JState, user: u32, product: u32, t: f64, ws: f64, wm: f64): void {
-  const b = bucketOf(s, ws);
-  let pi = pairFind(s, user, product);
-  if (pi == 0) pi = pairNew(s, user, product);
+function transaction(s: JState, k1: u64, product: u32, t: f64, ws: f64, wm: f64): void {
+  bucketOf(s, ws).txs++;
+  keepTx(s, k1, t);
+  // Clicks it can convert have t - H <= c <= t: buckets from ws(t - H) to ws(t).
   const h = s.horizon;
   const reach = s.window + h;
-  let j = pair(s, pi).clickHead;
-  while (j != 0) {
-    const c = item(s, j);
-    const next = c.next;
-    // Converts the click unless its row is final at wm (not yet emitted only because
+  const lo = windowStart(s, t - h);
+  for (let j = 0; j < s.nLive; j++) {
+    const b = liveAt(s, j);
+    if (b.start > ws) break;
+    // Skip windows before the reach, and windows final at wm (not yet emitted only because
     // advance() runs after the batch).
-    if (c.t <= t && t <= c.t + h) {
-      const a = agg(s, c.agg);
-      if (a.start + reach > wm) {
-        a.converted++;
-        itemUnlink(s, j);
-        c.state = ITEM_DEAD;
-        s.pending--;
+    if (b.start < lo || b.start + reach <= wm || b.pending == 0) continue;
+    const mask = <u32>(b.idxCap - 1);
+    let i = hash64(k1, mask);
+    while (true) {
+      const pos = load<u32>(b.idx + (<usize>i << 2));
+      if (pos == 0) break;
+      const e = b.log + (<usize>(pos - 1) << 4);
+      if (load<u64>(e) == k1) {
+        const c = load<f64>(e, 8);
+        if (c <= t && t <= c + h) {
+          store<f64>(e, DEAD, 8);
+          b.pending--;
+          store<u32>(b.conv + (<usize>product << 2), load<u32>(b.conv + (<usize>product << 2)) + 1);
+        }
       }
+      i = (i + 1) & mask;
     }
-    j = next;
   }
-  itemNew(s, pi, b, t, ITEM_TX, 0);
-  s.txs++;
 }
 
 // ---- emission ----
 
-/** Writes the rows of bucket b ordered by product at output row `row`; returns the next row. */
-function emitBucket(s: JState, b: i32, row: i32, free: bool): i32 {
-  let n = 0;
-  let i = load<i32>(bucketP(s, b), 8);
-  while (i != 0) {
-    n++;
-    i = agg(s, i).bnext;
-  }
+/** Writes the rows of bucket b, ordered by product, from output row `row`; returns the next row. */
+function emitBucket(s: JState, b: Bucket, row: i32, clear: bool): i32 {
+  const n = b.nTouched;
   ensureOut(s, row + n);
-  const buf = s.sortBuf;
-  n = 0;
-  i = load<i32>(bucketP(s, b), 8);
-  while (i != 0) {
-    store<u64>(buf + (<usize>n << 3), (<u64>agg(s, i).product << 32) | <u64>i);
-    n++;
-    i = agg(s, i).bnext;
-  }
-  sortU64(buf, n);
-  const w = s.window;
+  sortU32(b.touched, n);
+  const start = b.start;
+  const end = start + s.window;
   for (let k = 0; k < n; k++) {
-    const ai = <i32>(<u32>load<u64>(buf + (<usize>k << 3)));
-    const a = agg(s, ai);
-    const o = <usize>row;
-    row++;
-    store<u32>(s.oProduct + (o << 2), a.product);
-    store<f64>(s.oStart + (o << 3), a.start);
-    store<f64>(s.oEnd + (o << 3), a.start + w);
-    store<u32>(s.oClicks + (o << 2), a.clicks);
-    store<u32>(s.oConverted + (o << 2), a.converted);
-    if (free) aggRemove(s, ai);
+    const p = load<u32>(b.touched + (<usize>k << 2));
+    const o = <usize>(row + k);
+    store<u32>(s.oProduct + (o << 2), p);
+    store<f64>(s.oStart + (o << 3), start);
+    store<f64>(s.oEnd + (o << 3), end);
+    store<u32>(s.oClicks + (o << 2), load<u32>(b.clicks + (<usize>p << 2)));
+    store<u32>(s.oConv + (o << 2), load<u32>(b.conv + (<usize>p << 2)));
+    if (clear) {
+      store<u32>(b.clicks + (<usize>p << 2), 0);
+      store<u32>(b.conv + (<usize>p << 2), 0);
+    }
   }
-  return row;
+  return row + n;
 }
 
-/** Insertion sort below 16, else quicksort on the smaller side (rows of one window: few). */
-function sortU64(p: usize, n: i32): void {
-  quick64(p, 0, n - 1);
-}
-function quick64(p: usize, lo: i32, hi: i32): void {
-  while (hi - lo >= 16) {
-    const pv = load<u64>(p + (<usize>((lo + hi) >> 1) << 3));
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (load<u64>(p + (<usize>i << 3)) < pv) i++;
-      while (load<u64>(p + (<usize>j << 3)) > pv) j--;
-      if (i <= j) {
-        const x = load<u64>(p + (<usize>i << 3));
-        store<u64>(p + (<usize>i << 3), load<u64>(p + (<usize>j << 3)));
-        store<u64>(p + (<usize>j << 3), x);
-        i++;
-        j--;
-      }
-    }
-    if (j - lo < hi - i) {
-      quick64(p, lo, j);
-      lo = i;
-    } else {
-      quick64(p, i, hi);
-      hi = j;
-    }
+/** Empties a finalised bucket and puts it in the pool. */
+function recycle(s: JState, b: Bucket): void {
+  b.nTouched = 0;
+  memory.fill(b.idx, 0, <usize>b.idxCap << 2);
+  b.logLen = 0;
+  b.idxUsed = 0;
+  b.pending = 0;
+  b.txs = 0;
+  if (s.nPool >= s.poolCap) {
+    s.poolCap <<= 1;
+    s.pool = heap.realloc(s.pool, <usize>s.poolCap << alignof<usize>());
   }
-  for (let i = lo + 1; i <= hi; i++) {
-    const v = load<u64>(p + (<usize>i << 3));
-    let j = i - 1;
-    while (j >= lo && load<u64>(p + (<usize>j << 3)) > v) {
-      store<u64>(p + (<usize>(j + 1) << 3), load<u64>(p + (<usize>j << 3)));
-      j--;
-    }
-    store<u64>(p + (<usize>(j + 1) << 3), v);
-  }
-}
-
-/** Frees the items of bucket b (unlinking live ones from their pairs, freeing emptied pairs). */
-function freeItems(s: JState, b: i32): void {
-  let i = load<i32>(bucketP(s, b), 12);
-  while (i != 0) {
-    const it = item(s, i);
-    const next = it.bnext;
-    if (it.state != ITEM_DEAD) {
-      itemUnlink(s, i);
-      if (it.state == ITEM_TX) s.txs--;
-      else s.pending--;
-      const q = pair(s, it.pair);
-      if (q.clickHead == 0 && q.txHead == 0) pairRemove(s, it.pair);
-    }
-    slabPut(s.items, ITEM_BYTES, offsetof<Item>("next"), i);
-    i = next;
-  }
+  store<usize>(s.pool + (<usize>s.nPool << alignof<usize>()), changetype<usize>(b));
+  s.nPool++;
 }
 
 // ---- exports ----
@@ -565,7 +503,7 @@ export function join_out(h: i32, col: i32): usize {
     case 1: return s.oStart;
     case 2: return s.oEnd;
     case 3: return s.oClicks;
-    case 4: return s.oConverted;
+    case 4: return s.oConv;
   }
   return 0;
 }
@@ -579,11 +517,20 @@ export function join_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
   if (p == 0) return ERR_HANDLE;
   const s = changetype<JState>(p);
   if (n < 0 || n > s.batchCap) return ERR_BATCH;
+  let hiP: u32 = 0;
   for (let i = 0; i < n; i++) {
-    if ((load<u32>(s.inUser + (<usize>i << 2)) | load<u32>(s.inProduct + (<usize>i << 2))) >= <u32>MAX_KEYS) return ERR_KEY_RANGE;
+    const u = load<u32>(s.inUser + (<usize>i << 2));
+    const pr = load<u32>(s.inProduct + (<usize>i << 2));
+    if ((u | pr) >= <u32>MAX_KEYS) return ERR_KEY_RANGE;
+    hiP = max(hiP, pr);
   }
+  if (n > 0) ensureProducts(s, <i32>hiP + 1);
   const wI = s.windowI;
-  const reach = s.window + s.horizon;
+  const window = s.window;
+  const reach = window + s.horizon;
+  // The window of the previous event: i64 division is slow, and most events share one.
+  let cws: f64 = 0;
+  let cend: f64 = -Infinity;
   let late = 0;
   for (let i = 0; i < n; i++) {
     const kind = load<u8>(s.inKind + <usize>i);
@@ -593,7 +540,13 @@ export function join_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
     let ws: f64 = 0;
     let isLate = t - t != 0; // non-finite
     if (!isLate) {
-      ws = <f64>(floorDiv(<i64>t, wI) * wI);
+      if (t >= cws && t < cend) {
+        ws = cws;
+      } else {
+        ws = <f64>(floorDiv(<i64>t, wI) * wI);
+        cws = ws;
+        cend = ws + window;
+      }
       isLate = w >= ws + reach;
     }
     if (isLate) {
@@ -601,10 +554,10 @@ export function join_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
       late++;
       continue;
     }
-    const user = load<u32>(s.inUser + (<usize>i << 2));
     const product = load<u32>(s.inProduct + (<usize>i << 2));
-    if (kind == KIND_CLICK) click(s, user, product, t, ws);
-    else transaction(s, user, product, t, ws, w);
+    const k1 = ((<u64>load<u32>(s.inUser + (<usize>i << 2)) << KEY_SHIFT) | <u64>product) + 1;
+    if (kind == KIND_CLICK) click(s, k1, product, t, ws);
+    else transaction(s, k1, product, t, ws, w);
   }
   return late;
 }
@@ -615,16 +568,18 @@ export function join_advance(h: i32, wm: f64): i32 {
   if (p == 0) return ERR_HANDLE;
   const s = changetype<JState>(p);
   const reach = s.window + s.horizon;
+  if (wm > s.advWm) s.advWm = wm;
   let done = 0;
   let rows = 0;
-  while (done < s.nb && load<f64>(bucketP(s, done)) + reach <= wm) {
-    rows = emitBucket(s, done, rows, true);
-    freeItems(s, done);
+  while (done < s.nLive && liveAt(s, done).start + reach <= wm) {
+    const b = liveAt(s, done);
+    rows = emitBucket(s, b, rows, true);
+    recycle(s, b);
     done++;
   }
   if (done > 0) {
-    memory.copy(s.buckets, bucketP(s, done), <usize>(s.nb - done) * BUCKET_BYTES);
-    s.nb -= done;
+    memory.copy(s.live, s.live + (<usize>done << alignof<usize>()), <usize>(s.nLive - done) << alignof<usize>());
+    s.nLive -= done;
     s.lastB = 0;
   }
   return rows;
@@ -636,7 +591,7 @@ export function join_peek(h: i32): i32 {
   if (p == 0) return ERR_HANDLE;
   const s = changetype<JState>(p);
   let rows = 0;
-  for (let b = 0; b < s.nb; b++) rows = emitBucket(s, b, rows, false);
+  for (let i = 0; i < s.nLive; i++) rows = emitBucket(s, liveAt(s, i), rows, false);
   return rows;
 }
 
@@ -645,7 +600,18 @@ export function join_open_count(h: i32): i32 {
   const p = handlePtr(h, KIND_JOIN);
   if (p == 0) return ERR_HANDLE;
   const s = changetype<JState>(p);
-  return s.aggs.live + s.pending + s.txs;
+  let n = 0;
+  for (let i = 0; i < s.nLive; i++) {
+    const b = liveAt(s, i);
+    n += b.nTouched + b.pending + b.txs;
+  }
+  return n;
+}
+
+// @ts-ignore: decorator
+@inline function writeKey(k1: u64): void {
+  wU32(<u32>((k1 - 1) >> KEY_SHIFT));
+  wU32(<u32>((k1 - 1) & ((1 << KEY_SHIFT) - 1)));
 }
 
 /** Serialises the instance into the IO buffer; returns the byte length (or ERR_HANDLE). */
@@ -657,31 +623,39 @@ export function join_snapshot(h: i32): i32 {
   wF64(s.window);
   wF64(s.horizon);
   wI32(s.batchCap);
-  wI32(s.aggs.live);
-  for (let b = 0; b < s.nb; b++) {
-    let i = load<i32>(bucketP(s, b), 8);
-    while (i != 0) {
-      const a = agg(s, i);
-      wU32(a.product);
-      wF64(a.start);
-      wU32(a.clicks);
-      wU32(a.converted);
-      i = a.bnext;
+  wF64(s.advWm);
+  wI32(s.nLive);
+  let txs = 0;
+  for (let i = 0; i < s.nLive; i++) {
+    const b = liveAt(s, i);
+    txs += b.txs;
+    wF64(b.start);
+    wI32(b.nTouched);
+    for (let k = 0; k < b.nTouched; k++) {
+      const pr = load<u32>(b.touched + (<usize>k << 2));
+      wU32(pr);
+      wU32(load<u32>(b.clicks + (<usize>pr << 2)));
+      wU32(load<u32>(b.conv + (<usize>pr << 2)));
+    }
+    wI32(b.pending);
+    for (let j = 0; j < b.logLen; j++) {
+      const q = b.log + (<usize>j << 4);
+      const t = load<f64>(q, 8);
+      if (t != DEAD) {
+        writeKey(load<u64>(q));
+        wF64(t);
+      }
     }
   }
-  wI32(s.pending + s.txs);
-  for (let b = 0; b < s.nb; b++) {
-    let i = load<i32>(bucketP(s, b), 12);
-    while (i != 0) {
-      const it = item(s, i);
-      if (it.state != ITEM_DEAD) {
-        const q = pair(s, it.pair);
-        wU32(it.state);
-        wU32(q.user);
-        wU32(q.product);
-        wF64(it.t);
-      }
-      i = it.bnext;
+  // Transactions of live windows only (those of finalised ones may linger until a rebuild).
+  wI32(txs);
+  const reach = s.window + s.horizon;
+  for (let j = 0; j < s.txLen; j++) {
+    const q = s.txLog + (<usize>j << 4);
+    const t = load<f64>(q, 8);
+    if (windowStart(s, t) + reach > s.advWm) {
+      writeKey(load<u64>(q));
+      wF64(t);
     }
   }
   return wEnd(KIND_JOIN, FORMAT);
@@ -697,37 +671,48 @@ export function join_restore(len: i32): i32 {
   const h = create(window, horizon, batchCap);
   if (h < 0) return h;
   const s = changetype<JState>(handlePtr(h, KIND_JOIN));
-  const nAggs = rI32();
-  for (let k = 0; k < nAggs && !rFailed(); k++) {
-    const product = rU32();
-    const start = rF64();
-    const ai = aggGet(s, product, start, bucketOf(s, start));
-    agg(s, ai).clicks = rU32();
-    agg(s, ai).converted = rU32();
-  }
-  const nItems = rI32();
-  for (let k = 0; k < nItems && !rFailed(); k++) {
-    const state = rU32();
-    const user = rU32();
-    const product = rU32();
-    const t = rF64();
-    const ws = <f64>(floorDiv(<i64>t, s.windowI) * s.windowI);
-    const b = bucketOf(s, ws);
-    let pi = pairFind(s, user, product);
-    if (pi == 0) pi = pairNew(s, user, product);
-    if (state == ITEM_TX) {
-      itemNew(s, pi, b, t, ITEM_TX, 0);
-      s.txs++;
-    } else {
-      itemNew(s, pi, b, t, ITEM_PENDING, aggGet(s, product, ws, b));
-      s.pending++;
+  s.advWm = rF64();
+  const nb = rI32();
+  for (let i = 0; i < nb && !rFailed(); i++) {
+    const b = bucketOf(s, rF64());
+    const nt = rI32();
+    for (let k = 0; k < nt && !rFailed(); k++) {
+      const pr = rU32();
+      if (pr >= <u32>MAX_KEYS) break;
+      ensureProducts(s, <i32>pr + 1);
+      countClick(b, pr, false);
+      store<u32>(b.clicks + (<usize>pr << 2), rU32());
+      store<u32>(b.conv + (<usize>pr << 2), rU32());
+    }
+    const np = rI32();
+    for (let k = 0; k < np && !rFailed(); k++) {
+      const u = rU32();
+      const pr = rU32();
+      keepClick(b, ((<u64>u << KEY_SHIFT) | <u64>pr) + 1, rF64());
     }
   }
-  if (!rDone() || nAggs < 0 || nItems < 0) {
+  const nt = rI32();
+  for (let k = 0; k < nt && !rFailed(); k++) {
+    const u = rU32();
+    const pr = rU32();
+    const t = rF64();
+    bucketOf(s, windowStart(s, t)).txs++;
+    keepTx(s, ((<u64>u << KEY_SHIFT) | <u64>pr) + 1, t);
+  }
+  if (!rDone()) {
     join_destroy(h);
     return ERR_SNAPSHOT_CORRUPT;
   }
   return h;
+}
+
+function freeBucket(b: Bucket): void {
+  heap.free(b.clicks);
+  heap.free(b.conv);
+  heap.free(b.touched);
+  heap.free(b.log);
+  heap.free(b.idx);
+  heap.free(changetype<usize>(b));
 }
 
 /** Frees the instance and its handle. */
@@ -735,27 +720,24 @@ export function join_destroy(h: i32): i32 {
   const p = handlePtr(h, KIND_JOIN);
   if (p == 0) return ERR_HANDLE;
   const s = changetype<JState>(p);
+  for (let i = 0; i < s.nLive; i++) freeBucket(liveAt(s, i));
+  for (let i = 0; i < s.nPool; i++) freeBucket(changetype<Bucket>(load<usize>(s.pool + (<usize>i << alignof<usize>()))));
+  heap.free(s.live);
+  heap.free(s.pool);
+  heap.free(s.txLog);
+  heap.free(s.txIdx);
+  heap.free(s.txBloom);
   heap.free(s.inKind);
   heap.free(s.inUser);
   heap.free(s.inProduct);
   heap.free(s.inT);
   heap.free(s.inWm);
   heap.free(s.late);
-  heap.free(s.aggs.base);
-  heap.free(changetype<usize>(s.aggs));
-  heap.free(s.pairs.base);
-  heap.free(changetype<usize>(s.pairs));
-  heap.free(s.items.base);
-  heap.free(changetype<usize>(s.items));
-  heap.free(s.aggTab);
-  heap.free(s.pairTab);
-  heap.free(s.buckets);
   heap.free(s.oProduct);
   heap.free(s.oStart);
   heap.free(s.oEnd);
   heap.free(s.oClicks);
-  heap.free(s.oConverted);
-  heap.free(s.sortBuf);
+  heap.free(s.oConv);
   heap.free(p);
   handleFree(h);
   return 0;

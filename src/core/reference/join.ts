@@ -28,27 +28,35 @@ interface Row {
   converted: number;
 }
 
-interface PendingClick {
+interface Click {
+  user: number;
+  product: number;
   t: number;
   row: Row;
 }
 
-interface State {
-  rows: Row[];
-  /** [user, product, t] */
-  clicks: [number, number, number][];
-  txs: [number, number, number][];
+interface Tx {
+  user: number;
+  product: number;
+  t: number;
 }
 
-/** Reference join kernel: Maps keyed by strings, arrays scanned linearly. */
+/** Everything that lives exactly as long as the click window starting at `start`. */
+interface Group {
+  start: number;
+  rows: Map<number, Row>;
+  /** Clicks of this window still waiting for a transaction. */
+  clicks: Set<Click>;
+  /** Transactions whose own time falls in this window (kept for clicks still to come). */
+  txs: Set<Tx>;
+}
+
+/** Reference join kernel: Maps and Sets of plain objects. */
 export class ReferenceJoin implements JoinKernel {
   readonly options: Readonly<Required<JoinOptions>>;
-  /** Open rows by `${product}:${start}`. */
-  private rows = new Map<string, Row>();
-  /** Clicks still waiting for a transaction, by `${user}:${product}`. */
-  private clicks = new Map<string, PendingClick[]>();
-  /** Transactions kept for clicks still to come, by `${user}:${product}`. */
-  private txs = new Map<string, number[]>();
+  private groups = new Map<number, Group>();
+  private clicksByPair = new Map<string, Set<Click>>();
+  private txsByPair = new Map<string, Set<Tx>>();
 
   constructor(options: JoinOptions = {}) {
     this.options = normalizeJoinOptions(options);
@@ -56,15 +64,16 @@ export class ReferenceJoin implements JoinKernel {
 
   /** Restores a {@link ReferenceJoin.snapshot}. */
   static restore(bytes: Uint8Array): ReferenceJoin {
-    const { options, state } = JSON.parse(new TextDecoder().decode(bytes)) as { options: JoinOptions; state: State };
+    const { options, rows, clicks, txs } = JSON.parse(new TextDecoder().decode(bytes)) as {
+      options: JoinOptions;
+      rows: Row[];
+      clicks: [number, number, number][];
+      txs: [number, number, number][];
+    };
     const k = new ReferenceJoin(options);
-    for (const r of state.rows) k.rows.set(`${r.product}:${r.start}`, r);
-    for (const [user, product, t] of state.clicks) {
-      const pair = `${user}:${product}`;
-      const row = k.rows.get(`${product}:${k.windowStart(t)}`)!;
-      k.clicks.set(pair, [...(k.clicks.get(pair) ?? []), { t, row }]);
-    }
-    for (const [user, product, t] of state.txs) k.txs.set(`${user}:${product}`, [...(k.txs.get(`${user}:${product}`) ?? []), t]);
+    for (const r of rows) k.group(r.start).rows.set(r.product, r);
+    for (const [user, product, t] of clicks) k.keepClick({ user, product, t, row: k.group(k.windowStart(t)).rows.get(product)! });
+    for (const [user, product, t] of txs) k.keepTx({ user, product, t });
     return k;
   }
 
@@ -78,6 +87,34 @@ export class ReferenceJoin implements JoinKernel {
     return this.windowStart(t) + this.options.windowMs + this.options.horizonMs;
   }
 
+  private group(start: number): Group {
+    let g = this.groups.get(start);
+    if (g === undefined) {
+      g = { start, rows: new Map(), clicks: new Set(), txs: new Set() };
+      this.groups.set(start, g);
+    }
+    return g;
+  }
+
+  private keepClick(c: Click): void {
+    this.group(this.windowStart(c.t)).clicks.add(c);
+    const pair = `${c.user}:${c.product}`;
+    this.clicksByPair.set(pair, (this.clicksByPair.get(pair) ?? new Set()).add(c));
+  }
+
+  private keepTx(x: Tx): void {
+    this.group(this.windowStart(x.t)).txs.add(x);
+    const pair = `${x.user}:${x.product}`;
+    this.txsByPair.set(pair, (this.txsByPair.get(pair) ?? new Set()).add(x));
+  }
+
+  private forget<T extends { user: number; product: number }>(byPair: Map<string, Set<T>>, x: T): void {
+    const pair = `${x.user}:${x.product}`;
+    const set = byPair.get(pair)!;
+    set.delete(x);
+    if (set.size === 0) byPair.delete(pair);
+  }
+
   process(batch: JoinBatch): Uint32Array {
     const late: number[] = [];
     for (let i = 0; i < batch.n; i++) {
@@ -89,86 +126,77 @@ export class ReferenceJoin implements JoinKernel {
         late.push(i);
         continue;
       }
-      const pair = `${batch.user[i]}:${batch.product[i]}`;
-      if (kind === JOIN_KIND_CLICK) this.click(pair, batch.product[i]!, t);
-      else this.transaction(pair, t, wm);
+      const user = batch.user[i]!;
+      const product = batch.product[i]!;
+      if (kind === JOIN_KIND_CLICK) this.click(user, product, t);
+      else this.transaction(user, product, t, wm);
     }
     return Uint32Array.from(late);
   }
 
-  private click(pair: string, product: number, t: number): void {
-    const start = this.windowStart(t);
-    const key = `${product}:${start}`;
-    let row = this.rows.get(key);
+  private click(user: number, product: number, t: number): void {
+    const g = this.group(this.windowStart(t));
+    let row = g.rows.get(product);
     if (row === undefined) {
-      row = { product, start, clicks: 0, converted: 0 };
-      this.rows.set(key, row);
+      row = { product, start: g.start, clicks: 0, converted: 0 };
+      g.rows.set(product, row);
     }
     row.clicks += 1;
-    const matched = (this.txs.get(pair) ?? []).some((tx) => t <= tx && tx <= t + this.options.horizonMs);
+    const txs = this.txsByPair.get(`${user}:${product}`) ?? [];
+    const matched = [...txs].some((x) => t <= x.t && x.t <= t + this.options.horizonMs);
     if (matched) row.converted += 1;
-    else this.clicks.set(pair, [...(this.clicks.get(pair) ?? []), { t, row }]);
+    else this.keepClick({ user, product, t, row });
   }
 
-  private transaction(pair: string, t: number, wm: number): void {
-    this.txs.set(pair, [...(this.txs.get(pair) ?? []), t]);
-    const waiting: PendingClick[] = [];
-    for (const c of this.clicks.get(pair) ?? []) {
+  private transaction(user: number, product: number, t: number, wm: number): void {
+    for (const c of [...(this.clicksByPair.get(`${user}:${product}`) ?? [])]) {
       const converts = c.t <= t && t <= c.t + this.options.horizonMs && this.finalAt(c.t) > wm;
-      if (converts) c.row.converted += 1;
-      else waiting.push(c);
+      if (!converts) continue;
+      c.row.converted += 1;
+      this.group(c.row.start).clicks.delete(c);
+      this.forget(this.clicksByPair, c);
     }
-    if (waiting.length > 0) this.clicks.set(pair, waiting);
-    else this.clicks.delete(pair);
+    this.keepTx({ user, product, t });
   }
 
   advance(wm: number): ConversionRows {
     const out: Row[] = [];
-    for (const [key, row] of this.rows) {
-      if (this.finalAt(row.start) <= wm) {
-        out.push(row);
-        this.rows.delete(key);
-      }
-    }
-    for (const [pair, list] of this.clicks) {
-      const kept = list.filter((c) => this.finalAt(c.t) > wm);
-      if (kept.length > 0) this.clicks.set(pair, kept);
-      else this.clicks.delete(pair);
-    }
-    for (const [pair, list] of this.txs) {
-      const kept = list.filter((tx) => this.finalAt(tx) > wm);
-      if (kept.length > 0) this.txs.set(pair, kept);
-      else this.txs.delete(pair);
+    for (const g of [...this.groups.values()]) {
+      if (g.start + this.options.windowMs + this.options.horizonMs > wm) continue;
+      out.push(...g.rows.values());
+      for (const c of g.clicks) this.forget(this.clicksByPair, c);
+      for (const x of g.txs) this.forget(this.txsByPair, x);
+      this.groups.delete(g.start);
     }
     return this.toRows(out);
   }
 
   peek(): ConversionRows {
-    return this.toRows([...this.rows.values()]);
+    return this.toRows([...this.groups.values()].flatMap((g) => [...g.rows.values()]));
   }
 
   openEntries(): number {
-    let n = this.rows.size;
-    for (const l of this.clicks.values()) n += l.length;
-    for (const l of this.txs.values()) n += l.length;
+    let n = 0;
+    for (const g of this.groups.values()) n += g.rows.size + g.clicks.size + g.txs.size;
     return n;
   }
 
   /** JSON (numbers round-trip exactly through their shortest decimal form). */
   snapshot(): Uint8Array {
-    const split = (pair: string) => pair.split(":").map(Number) as [number, number];
-    const state: State = {
-      rows: [...this.rows.values()],
-      clicks: [...this.clicks].flatMap(([pair, l]) => l.map((c): [number, number, number] => [...split(pair), c.t])),
-      txs: [...this.txs].flatMap(([pair, l]) => l.map((t): [number, number, number] => [...split(pair), t])),
+    const groups = [...this.groups.values()];
+    const state = {
+      options: this.options,
+      rows: groups.flatMap((g) => [...g.rows.values()]),
+      clicks: groups.flatMap((g) => [...g.clicks].map((c) => [c.user, c.product, c.t])),
+      txs: groups.flatMap((g) => [...g.txs].map((x) => [x.user, x.product, x.t])),
     };
-    return new TextEncoder().encode(JSON.stringify({ options: this.options, state }));
+    return new TextEncoder().encode(JSON.stringify(state));
   }
 
   destroy(): void {
-    this.rows.clear();
-    this.clicks.clear();
-    this.txs.clear();
+    this.groups.clear();
+    this.clicksByPair.clear();
+    this.txsByPair.clear();
   }
 
   /** Rows ordered by end, then product (the kernel's order). */
