@@ -4,7 +4,8 @@
 // not idle, and it never moves back. A stream is idle when no event arrived on it for
 // idle_timeout of WALL-CLOCK time, judged at the start of each batch from the batch's `now`;
 // it rejoins the minimum with its next event. When every stream that has spoken is idle the
-// watermark holds (as Flink does when all inputs are idle; Spark has no idleness).
+// watermark holds: SPEC is silent there; Spark, which has no idleness, would simply keep its
+// watermark, and Flink does the same when all inputs are idle.
 //
 // Output: per event, wm[i] = the watermark in force BEFORE event i (an event never makes
 // itself late), the column the windowed kernels take; watermark_value = the watermark after

@@ -18,7 +18,8 @@ interface Agg {
   sum: number;
   min: number;
   max: number;
-  users: Set<number>;
+  /** Distinct ids, only when the spec keeps a distinct count. */
+  users?: Set<number>;
 }
 
 interface OpenWindow {
@@ -91,7 +92,7 @@ export class ReferenceWindow implements WindowAggregate {
     const key = batch.key[i]!;
     let a = w.keys.get(key);
     if (!a) {
-      a = { count: 0, sum: 0, min: Infinity, max: -Infinity, users: new Set() };
+      a = { count: 0, sum: 0, min: Infinity, max: -Infinity, users: this.spec.distinct ? new Set() : undefined };
       w.keys.set(key, a);
     }
     const v = batch.value ? batch.value[i]! : 0;
@@ -99,7 +100,7 @@ export class ReferenceWindow implements WindowAggregate {
     if (this.spec.sum) a.sum += Math.trunc(v);
     a.min = Math.min(a.min, v);
     a.max = Math.max(a.max, v);
-    if (this.spec.distinct) a.users.add(batch.distinct ? batch.distinct[i]! : 0);
+    a.users?.add(batch.distinct ? batch.distinct[i]! : 0);
   }
 
   private rowsOf(w: OpenWindow): WindowRow[] {
@@ -115,7 +116,7 @@ export class ReferenceWindow implements WindowAggregate {
         sum: this.spec.sum ? a.sum : 0,
         min: keepMinMax ? a.min : 0,
         max: keepMinMax ? a.max : 0,
-        distinct: this.spec.distinct ? a.users.size : 0,
+        distinct: a.users?.size ?? 0,
       };
     });
   }
@@ -148,7 +149,7 @@ export class ReferenceWindow implements WindowAggregate {
       windows: this.sortedWindows().map((w) => ({
         start: w.start,
         end: w.end,
-        keys: [...w.keys].map(([k, a]) => [k, a.count, a.sum, a.min, a.max, [...a.users]]),
+        keys: [...w.keys].map(([k, a]) => [k, a.count, a.sum, a.min, a.max, a.users ? [...a.users] : null]),
       })),
     };
     // ±Infinity does not survive JSON; min/max are finite once a key has an event
@@ -159,12 +160,12 @@ export class ReferenceWindow implements WindowAggregate {
   static restore(bytes: Uint8Array): ReferenceWindow {
     const state = JSON.parse(new TextDecoder().decode(bytes)) as {
       spec: WindowSpec;
-      windows: { start: number; end: number; keys: [number, number, number, number, number, number[]][] }[];
+      windows: { start: number; end: number; keys: [number, number, number, number, number, number[] | null][] }[];
     };
     const r = new ReferenceWindow(state.spec);
     for (const w of state.windows) {
       const keys = new Map<number, Agg>();
-      for (const [k, count, sum, min, max, users] of w.keys) keys.set(k, { count, sum, min, max, users: new Set(users) });
+      for (const [k, count, sum, min, max, users] of w.keys) keys.set(k, { count, sum, min, max, users: users ? new Set(users) : undefined });
       r.windows.set(w.start, { start: w.start, end: w.end, keys });
     }
     return r;
