@@ -6,7 +6,7 @@
  */
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import type { SourceInfo, TopicInfo } from "../../core/frames";
-import { createKafka, waitForBroker } from "../kafka/client";
+import { createKafka, waitForBroker, within } from "../kafka/client";
 import { ensureTopics } from "../kafka/topics";
 import type { Hub } from "./hub";
 import type { MessageLog } from "./message-log";
@@ -57,7 +57,16 @@ export class KafkaBridgeSource implements GatewaySource {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.topics.map((t) => t.name), this.resultsTopic], fromBeginning: false });
     const results = this.resultsTopic;
-    await this.consumer.run({
+    // "From the end" is resolved when the group gets its partitions: wait for that, so that what
+    // is produced after start() resolves is seen.
+    const consumer = this.consumer;
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const { topic, partition } = batch;
@@ -79,6 +88,7 @@ export class KafkaBridgeSource implements GatewaySource {
         }
       },
     });
+    await within(joined, 60_000, () => new Error(`the gateway's consumer did not join group ${groupId} within 60 s`));
   }
 
   async stop(): Promise<void> {
