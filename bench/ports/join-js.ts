@@ -1,17 +1,14 @@
 /**
  * Hand-tuned JavaScript port of the WASM join kernel (assembly/join.ts), for the bench: the
- * same algorithm (rows and (user, product) pairs in chained hash tables, pending clicks and
- * kept transactions as items in per-pair lists, window-start buckets that finalise from the
- * front, a click converted on arrival never stored) with structure-of-arrays typed arrays
- * grown by doubling and no allocation per event. Checked against the reference by
- * test/unit/join-port.test.ts, so the bench compares equals.
+ * same algorithm, organised by click window ("bucket": dense per-product counters, touched
+ * products, an append-only log of pending clicks with an open-addressing index), a shared
+ * transaction log with a fingerprinted index and a Bloom filter, buckets finalised from the
+ * front and recycled. Typed arrays (structure of arrays), grown by doubling, no allocation per
+ * event. (user, product) stays two u32 columns: as one number it would pass 2^53. Checked
+ * against the reference by test/unit/join-port.test.ts, so the bench compares equals.
  */
 import type { ConversionRows, JoinBatch, JoinKernel, JoinOptions } from "../../src/core/kernels/join";
 import { JOIN_KIND_CLICK, JOIN_KIND_TX, normalizeJoinOptions } from "../../src/core/kernels/join";
-
-const PENDING = 1;
-const TXN = 2;
-const DEAD = 3;
 
 function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
@@ -19,51 +16,47 @@ function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a
   return b;
 }
 
+/** Slot of (user, product) under `mask`, and a second hash for fingerprints / the filter. */
+const hash = (u: number, p: number, mask: number): number => (Math.imul(u ^ Math.imul(p, 0x9e3779b1), 0x85ebca6b) >>> 9) & mask;
+const hash2 = (u: number, p: number): number => Math.imul(Math.imul(u, 0xcc9e2d51) ^ p, 0x1b873593) | 1;
+
+class Bucket {
+  start = 0;
+  clicks: Uint32Array;
+  conv: Uint32Array;
+  touched = new Uint32Array(64);
+  nTouched = 0;
+  logUser = new Uint32Array(1024);
+  logProduct = new Uint32Array(1024);
+  logT = new Float64Array(1024);
+  logLen = 0;
+  idx = new Int32Array(4096);
+  idxUsed = 0;
+  pending = 0;
+  txs = 0;
+  constructor(products: number) {
+    this.clicks = new Uint32Array(products);
+    this.conv = new Uint32Array(products);
+  }
+}
+
 export class JsPortJoin implements JoinKernel {
   readonly options: Readonly<Required<JoinOptions>>;
   private readonly W: number;
   private readonly H: number;
-  // rows (aggs), 1-based
-  private aStart = new Float64Array(256);
-  private aProduct = new Uint32Array(256);
-  private aClicks = new Uint32Array(256);
-  private aConv = new Uint32Array(256);
-  private aChain = new Int32Array(256);
-  private aBnext = new Int32Array(256);
-  private aHi = 1;
-  private aFree = 0;
-  private aLive = 0;
-  private aTab = new Int32Array(256);
-  // pairs
-  private pUser = new Uint32Array(256);
-  private pProduct = new Uint32Array(256);
-  private pClick = new Int32Array(256);
-  private pTx = new Int32Array(256);
-  private pChain = new Int32Array(256);
-  private pHi = 1;
-  private pFree = 0;
-  private pLive = 0;
-  private pTab = new Int32Array(256);
-  // items
-  private iT = new Float64Array(256);
-  private iPair = new Int32Array(256);
-  private iPrev = new Int32Array(256);
-  private iNext = new Int32Array(256);
-  private iBnext = new Int32Array(256);
-  private iAgg = new Int32Array(256);
-  private iState = new Uint8Array(256);
-  private iHi = 1;
-  private iFree = 0;
-  // buckets, sorted by start
-  private bStart = new Float64Array(64);
-  private bAgg = new Int32Array(64);
-  private bItem = new Int32Array(64);
-  private nb = 0;
+  private productCap = 256;
+  private live: Bucket[] = [];
+  private pool: Bucket[] = [];
   private lastB = 0;
-  private pending = 0;
-  private txs = 0;
+  private txUser = new Uint32Array(1024);
+  private txProduct = new Uint32Array(1024);
+  private txT = new Float64Array(1024);
+  private txLen = 0;
+  private txIdx = new Int32Array(4096);
+  private txFp = new Int32Array(4096);
+  private txBloom = new Uint8Array(2048);
+  private advWm = -Infinity;
   private readonly late: Uint32Array;
-  private sortIdx = new Uint32Array(256);
   private out = JsPortJoin.rowsOf(256);
 
   constructor(options: JoinOptions = {}, opts: { batchCap?: number } = {}) {
@@ -77,209 +70,158 @@ export class JsPortJoin implements JoinKernel {
     return { n: 0, product: new Uint32Array(n), start: new Float64Array(n), end: new Float64Array(n), clicks: new Uint32Array(n), converted: new Uint32Array(n) };
   }
 
-  private static aggHash(product: number, start: number, mask: number): number {
-    return (Math.imul((start / 1000) | 0, 0x9e3779b1) ^ Math.imul(product + 0x7f4a7c15, 0x85ebca6b)) >>> 7 & mask;
-  }
-  private static pairHash(user: number, product: number, mask: number): number {
-    return (Math.imul(user, 0x9e3779b1) ^ Math.imul(product + 0x7f4a7c15, 0x85ebca6b)) >>> 7 & mask;
+  private windowStart(t: number): number {
+    const w = this.W;
+    return t - (((t % w) + w) % w);
   }
 
-  private bucketOf(ws: number): number {
+  private bucketOf(ws: number): Bucket {
+    const live = this.live;
     const c = this.lastB;
-    if (c < this.nb && this.bStart[c] === ws) return c;
-    let lo = 0, hi = this.nb;
+    if (c < live.length && live[c]!.start === ws) return live[c]!;
+    let lo = 0, hi = live.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.bStart[mid]! < ws) lo = mid + 1;
+      if (live[mid]!.start < ws) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= this.nb || this.bStart[lo] !== ws) {
-      if (this.nb >= this.bStart.length) {
-        const n = this.bStart.length * 2;
-        this.bStart = grown(this.bStart, n);
-        this.bAgg = grown(this.bAgg, n);
-        this.bItem = grown(this.bItem, n);
-      }
-      this.bStart.copyWithin(lo + 1, lo, this.nb);
-      this.bAgg.copyWithin(lo + 1, lo, this.nb);
-      this.bItem.copyWithin(lo + 1, lo, this.nb);
-      this.bStart[lo] = ws;
-      this.bAgg[lo] = 0;
-      this.bItem[lo] = 0;
-      this.nb++;
+    if (lo >= live.length || live[lo]!.start !== ws) {
+      const b = this.pool.pop() ?? new Bucket(this.productCap);
+      b.start = ws;
+      live.splice(lo, 0, b);
     }
     this.lastB = lo;
-    return lo;
+    return live[lo]!;
   }
 
-  private aggGet(product: number, ws: number, b: number): number {
-    let mask = this.aTab.length - 1;
-    let i = this.aTab[JsPortJoin.aggHash(product, ws, mask)]!;
-    while (i !== 0) {
-      if (this.aProduct[i] === product && this.aStart[i] === ws) return i;
-      i = this.aChain[i]!;
+  private ensureProducts(need: number): void {
+    if (need <= this.productCap) return;
+    let cap = this.productCap;
+    while (cap < need) cap *= 2;
+    for (const b of [...this.live, ...this.pool]) {
+      b.clicks = grown(b.clicks, cap);
+      b.conv = grown(b.conv, cap);
     }
-    if (this.aLive >= this.aTab.length) {
-      const tab = new Int32Array(this.aTab.length * 2);
-      const m = tab.length - 1;
-      for (let h = 0; h < this.aTab.length; h++) {
-        let j = this.aTab[h]!;
-        while (j !== 0) {
-          const next = this.aChain[j]!;
-          const s = JsPortJoin.aggHash(this.aProduct[j]!, this.aStart[j]!, m);
-          this.aChain[j] = tab[s]!;
-          tab[s] = j;
-          j = next;
-        }
+    this.productCap = cap;
+  }
+
+  private countClick(b: Bucket, product: number, converted: boolean): void {
+    if (b.clicks[product] === 0) {
+      if (b.nTouched >= b.touched.length) b.touched = grown(b.touched, b.touched.length * 2);
+      b.touched[b.nTouched++] = product;
+    }
+    b.clicks[product]++;
+    if (converted) b.conv[product]++;
+  }
+
+  private reindex(b: Bucket): void {
+    let cap = b.idx.length;
+    while ((b.pending + 1) * 4 > cap) cap *= 2;
+    if (cap !== b.idx.length) b.idx = new Int32Array(cap);
+    else b.idx.fill(0);
+    const mask = cap - 1, idx = b.idx;
+    for (let j = 0; j < b.logLen; j++) {
+      if (b.logT[j] === -Infinity) continue;
+      let i = hash(b.logUser[j]!, b.logProduct[j]!, mask);
+      while (idx[i] !== 0) i = (i + 1) & mask;
+      idx[i] = j + 1;
+    }
+    b.idxUsed = b.pending;
+  }
+
+  private keepClick(b: Bucket, user: number, product: number, t: number): void {
+    if (b.logLen >= b.logT.length) {
+      const n = b.logT.length * 2;
+      b.logUser = grown(b.logUser, n);
+      b.logProduct = grown(b.logProduct, n);
+      b.logT = grown(b.logT, n);
+    }
+    const j = b.logLen++;
+    b.logUser[j] = user;
+    b.logProduct[j] = product;
+    b.logT[j] = t;
+    b.pending++;
+    if ((b.idxUsed + 1) * 2 > b.idx.length) {
+      this.reindex(b);
+      return;
+    }
+    b.idxUsed++;
+    const mask = b.idx.length - 1;
+    let i = hash(user, product, mask);
+    while (b.idx[i] !== 0) i = (i + 1) & mask;
+    b.idx[i] = j + 1;
+  }
+
+  private txIndex(j: number): void {
+    const u = this.txUser[j]!, p = this.txProduct[j]!;
+    const h2 = hash2(u, p);
+    const bmask = this.txIdx.length * 4 - 1;
+    const a = (h2 >>> 8) & bmask, c = Math.imul(h2, 0x2c1b3c6d) >>> 8 & bmask;
+    this.txBloom[a >>> 3] |= 1 << (a & 7);
+    this.txBloom[c >>> 3] |= 1 << (c & 7);
+    const mask = this.txIdx.length - 1;
+    let i = hash(u, p, mask);
+    while (this.txIdx[i] !== 0) i = (i + 1) & mask;
+    this.txIdx[i] = j + 1;
+    this.txFp[i] = h2;
+  }
+
+  private bloomHas(u: number, p: number): boolean {
+    const h2 = hash2(u, p);
+    const bmask = this.txIdx.length * 4 - 1;
+    const a = (h2 >>> 8) & bmask, c = Math.imul(h2, 0x2c1b3c6d) >>> 8 & bmask;
+    return ((this.txBloom[a >>> 3]! >> (a & 7)) & (this.txBloom[c >>> 3]! >> (c & 7)) & 1) !== 0;
+  }
+
+  private txCompact(): void {
+    const reach = this.W + this.H;
+    let keep = 0;
+    for (let j = 0; j < this.txLen; j++) {
+      const t = this.txT[j]!;
+      if (this.windowStart(t) + reach > this.advWm) {
+        this.txUser[keep] = this.txUser[j]!;
+        this.txProduct[keep] = this.txProduct[j]!;
+        this.txT[keep] = t;
+        keep++;
       }
-      this.aTab = tab;
-      mask = m;
     }
-    i = this.aFree;
-    if (i !== 0) this.aFree = this.aChain[i]!;
-    else {
-      if (this.aHi >= this.aStart.length) {
-        const n = this.aStart.length * 2;
-        this.aStart = grown(this.aStart, n);
-        this.aProduct = grown(this.aProduct, n);
-        this.aClicks = grown(this.aClicks, n);
-        this.aConv = grown(this.aConv, n);
-        this.aChain = grown(this.aChain, n);
-        this.aBnext = grown(this.aBnext, n);
-      }
-      i = this.aHi++;
+    this.txLen = keep;
+    let cap = this.txIdx.length;
+    while ((keep + 1) * 4 > cap) cap *= 2;
+    if (cap !== this.txIdx.length) {
+      this.txIdx = new Int32Array(cap);
+      this.txFp = new Int32Array(cap);
+      this.txBloom = new Uint8Array(cap / 2);
+    } else {
+      this.txIdx.fill(0);
+      this.txBloom.fill(0);
     }
-    this.aLive++;
-    this.aStart[i] = ws;
-    this.aProduct[i] = product;
-    this.aClicks[i] = 0;
-    this.aConv[i] = 0;
-    const s = JsPortJoin.aggHash(product, ws, mask);
-    this.aChain[i] = this.aTab[s]!;
-    this.aTab[s] = i;
-    this.aBnext[i] = this.bAgg[b]!;
-    this.bAgg[b] = i;
-    return i;
+    for (let j = 0; j < keep; j++) this.txIndex(j);
   }
 
-  private aggRemove(i: number): void {
-    const s = JsPortJoin.aggHash(this.aProduct[i]!, this.aStart[i]!, this.aTab.length - 1);
-    if (this.aTab[s] === i) this.aTab[s] = this.aChain[i]!;
-    else {
-      let p = this.aTab[s]!;
-      while (this.aChain[p] !== i) p = this.aChain[p]!;
-      this.aChain[p] = this.aChain[i]!;
+  private keepTx(user: number, product: number, t: number): void {
+    if (this.txLen * 2 >= this.txIdx.length) this.txCompact();
+    if (this.txLen >= this.txT.length) {
+      const n = this.txT.length * 2;
+      this.txUser = grown(this.txUser, n);
+      this.txProduct = grown(this.txProduct, n);
+      this.txT = grown(this.txT, n);
     }
-    this.aChain[i] = this.aFree;
-    this.aFree = i;
-    this.aLive--;
-  }
-
-  private pairFind(user: number, product: number): number {
-    let i = this.pTab[JsPortJoin.pairHash(user, product, this.pTab.length - 1)]!;
-    while (i !== 0) {
-      if (this.pUser[i] === user && this.pProduct[i] === product) return i;
-      i = this.pChain[i]!;
-    }
-    return 0;
-  }
-
-  private pairNew(user: number, product: number): number {
-    if (this.pLive >= this.pTab.length) {
-      const tab = new Int32Array(this.pTab.length * 2);
-      const m = tab.length - 1;
-      for (let h = 0; h < this.pTab.length; h++) {
-        let j = this.pTab[h]!;
-        while (j !== 0) {
-          const next = this.pChain[j]!;
-          const s = JsPortJoin.pairHash(this.pUser[j]!, this.pProduct[j]!, m);
-          this.pChain[j] = tab[s]!;
-          tab[s] = j;
-          j = next;
-        }
-      }
-      this.pTab = tab;
-    }
-    let i = this.pFree;
-    if (i !== 0) this.pFree = this.pChain[i]!;
-    else {
-      if (this.pHi >= this.pUser.length) {
-        const n = this.pUser.length * 2;
-        this.pUser = grown(this.pUser, n);
-        this.pProduct = grown(this.pProduct, n);
-        this.pClick = grown(this.pClick, n);
-        this.pTx = grown(this.pTx, n);
-        this.pChain = grown(this.pChain, n);
-      }
-      i = this.pHi++;
-    }
-    this.pLive++;
-    this.pUser[i] = user;
-    this.pProduct[i] = product;
-    this.pClick[i] = 0;
-    this.pTx[i] = 0;
-    const s = JsPortJoin.pairHash(user, product, this.pTab.length - 1);
-    this.pChain[i] = this.pTab[s]!;
-    this.pTab[s] = i;
-    return i;
-  }
-
-  private pairRemove(i: number): void {
-    const s = JsPortJoin.pairHash(this.pUser[i]!, this.pProduct[i]!, this.pTab.length - 1);
-    if (this.pTab[s] === i) this.pTab[s] = this.pChain[i]!;
-    else {
-      let p = this.pTab[s]!;
-      while (this.pChain[p] !== i) p = this.pChain[p]!;
-      this.pChain[p] = this.pChain[i]!;
-    }
-    this.pChain[i] = this.pFree;
-    this.pFree = i;
-    this.pLive--;
-  }
-
-  private itemNew(pi: number, b: number, t: number, state: number, agg: number): void {
-    let i = this.iFree;
-    if (i !== 0) this.iFree = this.iNext[i]!;
-    else {
-      if (this.iHi >= this.iT.length) {
-        const n = this.iT.length * 2;
-        this.iT = grown(this.iT, n);
-        this.iPair = grown(this.iPair, n);
-        this.iPrev = grown(this.iPrev, n);
-        this.iNext = grown(this.iNext, n);
-        this.iBnext = grown(this.iBnext, n);
-        this.iAgg = grown(this.iAgg, n);
-        this.iState = grown(this.iState, n);
-      }
-      i = this.iHi++;
-    }
-    this.iT[i] = t;
-    this.iPair[i] = pi;
-    this.iPrev[i] = 0;
-    this.iAgg[i] = agg;
-    this.iState[i] = state;
-    const head = state === TXN ? this.pTx : this.pClick;
-    const h = head[pi]!;
-    this.iNext[i] = h;
-    if (h !== 0) this.iPrev[h] = i;
-    head[pi] = i;
-    this.iBnext[i] = this.bItem[b]!;
-    this.bItem[b] = i;
-  }
-
-  private itemUnlink(i: number): void {
-    const prev = this.iPrev[i]!, next = this.iNext[i]!;
-    if (prev !== 0) this.iNext[prev] = next;
-    else if (this.iState[i] === TXN) this.pTx[this.iPair[i]!] = next;
-    else this.pClick[this.iPair[i]!] = next;
-    if (next !== 0) this.iPrev[next] = prev;
+    const j = this.txLen++;
+    this.txUser[j] = user;
+    this.txProduct[j] = product;
+    this.txT[j] = t;
+    this.txIndex(j);
   }
 
   process(batch: JoinBatch): Uint32Array {
     const { n, kind, user, product, time, wm } = batch;
+    let hiP = 0;
+    for (let i = 0; i < n; i++) if (product[i]! > hiP) hiP = product[i]!;
+    if (n > 0) this.ensureProducts(hiP + 1);
     const W = this.W, reach = this.W + this.H;
     const scalar = typeof wm === "number";
-    let late = 0;
+    let cws = 0, cend = -Infinity, late = 0;
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
       if (k !== JOIN_KIND_CLICK && k !== JOIN_KIND_TX) continue;
@@ -288,7 +230,12 @@ export class JsPortJoin implements JoinKernel {
       let ws = 0;
       let isLate = t - t !== 0;
       if (!isLate) {
-        ws = t - (((t % W) + W) % W);
+        if (t >= cws && t < cend) ws = cws;
+        else {
+          ws = t - (((t % W) + W) % W);
+          cws = ws;
+          cend = ws + W;
+        }
         isLate = w >= ws + reach;
       }
       if (isLate) {
@@ -303,59 +250,48 @@ export class JsPortJoin implements JoinKernel {
 
   private click(user: number, product: number, t: number, ws: number): void {
     const b = this.bucketOf(ws);
-    const ai = this.aggGet(product, ws, b);
-    this.aClicks[ai]++;
-    let pi = this.pairFind(user, product);
-    if (pi !== 0) {
+    if (this.bloomHas(user, product)) {
       const limit = t + this.H;
-      for (let j = this.pTx[pi]!; j !== 0; j = this.iNext[j]!) {
-        const tt = this.iT[j]!;
-        if (tt >= t && tt <= limit) {
-          this.aConv[ai]++;
+      const fp = hash2(user, product);
+      const mask = this.txIdx.length - 1;
+      for (let i = hash(user, product, mask); this.txIdx[i] !== 0; i = (i + 1) & mask) {
+        if (this.txFp[i] !== fp) continue;
+        const j = this.txIdx[i]! - 1;
+        const tt = this.txT[j]!;
+        if (this.txUser[j] === user && this.txProduct[j] === product && tt >= t && tt <= limit) {
+          this.countClick(b, product, true);
           return;
         }
       }
-    } else {
-      pi = this.pairNew(user, product);
     }
-    this.itemNew(pi, b, t, PENDING, ai);
-    this.pending++;
+    this.countClick(b, product, false);
+    this.keepClick(b, user, product, t);
   }
 
   private transaction(user: number, product: number, t: number, ws: number, wm: number): void {
-    const b = this.bucketOf(ws);
-    let pi = this.pairFind(user, product);
-    if (pi === 0) pi = this.pairNew(user, product);
-    const h = this.H, reach = this.W + this.H;
-    let j = this.pClick[pi]!;
-    while (j !== 0) {
-      const next = this.iNext[j]!;
-      const ct = this.iT[j]!;
-      if (ct <= t && t <= ct + h) {
-        const a = this.iAgg[j]!;
-        if (this.aStart[a]! + reach > wm) {
-          this.aConv[a]++;
-          this.itemUnlink(j);
-          this.iState[j] = DEAD;
-          this.pending--;
+    this.bucketOf(ws).txs++;
+    this.keepTx(user, product, t);
+    const h = this.H, reach = this.W + h;
+    const lo = this.windowStart(t - h);
+    for (const b of this.live) {
+      if (b.start > ws) break;
+      if (b.start < lo || b.start + reach <= wm || b.pending === 0) continue;
+      const mask = b.idx.length - 1;
+      for (let i = hash(user, product, mask); b.idx[i] !== 0; i = (i + 1) & mask) {
+        const j = b.idx[i]! - 1;
+        if (b.logUser[j] !== user || b.logProduct[j] !== product) continue;
+        const c = b.logT[j]!;
+        if (c <= t && t <= c + h) {
+          b.logT[j] = -Infinity;
+          b.pending--;
+          b.conv[product]++;
         }
       }
-      j = next;
     }
-    this.itemNew(pi, b, t, TXN, 0);
-    this.txs++;
   }
 
-  /** Appends the rows of bucket b, ordered by product, at row `row`; returns the next row. */
-  private emitBucket(b: number, row: number, free: boolean): number {
-    let n = 0;
-    for (let i = this.bAgg[b]!; i !== 0; i = this.aBnext[i]!) {
-      if (n >= this.sortIdx.length) this.sortIdx = grown(this.sortIdx, this.sortIdx.length * 2);
-      this.sortIdx[n++] = i;
-    }
-    const idx = this.sortIdx.subarray(0, n);
-    const prod = this.aProduct;
-    idx.sort((x, y) => prod[x]! - prod[y]!);
+  private emitBucket(b: Bucket, row: number, clear: boolean): number {
+    const n = b.nTouched;
     if (row + n > this.out.product.length) {
       let cap = this.out.product.length;
       while (cap < row + n) cap *= 2;
@@ -367,36 +303,21 @@ export class JsPortJoin implements JoinKernel {
       o.converted.set(this.out.converted.subarray(0, row));
       this.out = o;
     }
+    const touched = b.touched.subarray(0, n).sort();
     const o = this.out;
     for (let k = 0; k < n; k++) {
-      const i = idx[k]!;
-      o.product[row] = prod[i]!;
-      o.start[row] = this.aStart[i]!;
-      o.end[row] = this.aStart[i]! + this.W;
-      o.clicks[row] = this.aClicks[i]!;
-      o.converted[row] = this.aConv[i]!;
-      row++;
-      if (free) this.aggRemove(i);
-    }
-    return row;
-  }
-
-  private freeItems(b: number): void {
-    let i = this.bItem[b]!;
-    while (i !== 0) {
-      const next = this.iBnext[i]!;
-      const st = this.iState[i]!;
-      if (st !== DEAD) {
-        this.itemUnlink(i);
-        if (st === TXN) this.txs--;
-        else this.pending--;
-        const p = this.iPair[i]!;
-        if (this.pClick[p] === 0 && this.pTx[p] === 0) this.pairRemove(p);
+      const p = touched[k]!;
+      o.product[row + k] = p;
+      o.start[row + k] = b.start;
+      o.end[row + k] = b.start + this.W;
+      o.clicks[row + k] = b.clicks[p]!;
+      o.converted[row + k] = b.conv[p]!;
+      if (clear) {
+        b.clicks[p] = 0;
+        b.conv[p] = 0;
       }
-      this.iNext[i] = this.iFree;
-      this.iFree = i;
-      i = next;
     }
+    return row + n;
   }
 
   private view(n: number): ConversionRows {
@@ -406,17 +327,22 @@ export class JsPortJoin implements JoinKernel {
 
   advance(wm: number): ConversionRows {
     const reach = this.W + this.H;
+    if (wm > this.advWm) this.advWm = wm;
     let done = 0, rows = 0;
-    while (done < this.nb && this.bStart[done]! + reach <= wm) {
-      rows = this.emitBucket(done, rows, true);
-      this.freeItems(done);
+    while (done < this.live.length && this.live[done]!.start + reach <= wm) {
+      const b = this.live[done]!;
+      rows = this.emitBucket(b, rows, true);
+      b.nTouched = 0;
+      b.idx.fill(0);
+      b.logLen = 0;
+      b.idxUsed = 0;
+      b.pending = 0;
+      b.txs = 0;
+      this.pool.push(b);
       done++;
     }
     if (done > 0) {
-      this.bStart.copyWithin(0, done, this.nb);
-      this.bAgg.copyWithin(0, done, this.nb);
-      this.bItem.copyWithin(0, done, this.nb);
-      this.nb -= done;
+      this.live.splice(0, done);
       this.lastB = 0;
     }
     return this.view(rows);
@@ -424,12 +350,14 @@ export class JsPortJoin implements JoinKernel {
 
   peek(): ConversionRows {
     let rows = 0;
-    for (let b = 0; b < this.nb; b++) rows = this.emitBucket(b, rows, false);
+    for (const b of this.live) rows = this.emitBucket(b, rows, false);
     return this.view(rows);
   }
 
   openEntries(): number {
-    return this.aLive + this.pending + this.txs;
+    let n = 0;
+    for (const b of this.live) n += b.nTouched + b.pending + b.txs;
+    return n;
   }
 
   snapshot(): Uint8Array {
@@ -437,6 +365,7 @@ export class JsPortJoin implements JoinKernel {
   }
 
   destroy(): void {
-    this.nb = 0;
+    this.live = [];
+    this.pool = [];
   }
 }
