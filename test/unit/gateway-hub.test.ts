@@ -169,6 +169,34 @@ describe("gateway hub", () => {
     }
   });
 
+  it("starts a new epoch when the dictionaries outgrow their limit; clients start over with a fresh pipeline", () => {
+    const recs = records(600, { seed: 17, invalid: 0 });
+    const hub = new Hub({ topics: TOPICS, epoch: 10, maxDictionaryStrings: 80 });
+    const { s } = client(hub);
+    let p = Pipeline.create({ kernels: referenceKernels() });
+    let epoch: number | null = null;
+    const seen: number[] = [];
+    for (let k = 0; k < 600; k += 100) {
+      feed(hub, recs, k, k + 100);
+      hub.flush();
+      const f = s.frames.at(-1)!;
+      if (f.epoch !== epoch || f.flags & FLAG_RESET) {
+        expect(f.flags & FLAG_RESET).toBe(FLAG_RESET);
+        expect(f.deltas.every((d) => d.start === 0)).toBe(true);
+        p = Pipeline.create({ kernels: referenceKernels() });
+        epoch = f.epoch;
+        seen.push(f.epoch);
+      }
+      applyFrameDeltas(p, f);
+      expect(appendFrame(p, f)).toBe(f.n);
+      p.process(0);
+    }
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen[0]).toBe(10);
+    expect(seen[1]).toBe(11);
+    expect(hub.dictionarySizes().reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(80 + 100 * 5);
+  });
+
   it("closes a client whose buffer stays over the limit", () => {
     let now = 0;
     const hub = new Hub({ topics: TOPICS, now: () => now });

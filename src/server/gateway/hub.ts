@@ -49,13 +49,19 @@ export interface HubOptions {
   now?: () => number;
   /** Dictionary epoch (default random). */
   epoch?: number;
+  /**
+   * When the dictionaries together pass this many strings, the hub starts a new epoch with
+   * empty ones (default 250,000), so that a new client's first frame, which carries them all,
+   * stays a few MB and the gateway's memory stays bounded; every client then gets FLAG_RESET.
+   */
+  maxDictionaryStrings?: number;
 }
 
 const MAX_PENDING_RESULTS = 10_000;
 
 /** See the module comment. */
 export class Hub {
-  readonly epoch: number;
+  epoch: number;
   readonly topics: TopicInfo[];
   readonly frameIntervalMs: number;
   readonly maxFrameEvents: number;
@@ -74,6 +80,9 @@ export class Hub {
   private readonly topicCounts: Uint32Array;
   private readonly invalidPending: Uint32Array;
   private results: Record<string, unknown>[] = [];
+  /** `topic:partition` names per topic index and partition, so that ingest builds no string. */
+  private readonly streamNames: string[][] = [];
+  private readonly maxDictionaryStrings: number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   readonly now: () => number;
@@ -87,6 +96,7 @@ export class Hub {
     this.backpressure = opts.backpressure ?? DEFAULT_BACKPRESSURE;
     this.now = opts.now ?? Date.now;
     this.metrics = opts.metrics;
+    this.maxDictionaryStrings = opts.maxDictionaryStrings ?? 250_000;
     const catalog = opts.catalog ?? DEFAULT_CATALOG;
     this.dicts = Object.fromEntries(FRAME_DICTS.map((d) => [d, new Dictionary()])) as Record<FrameDictName, Dictionary>;
     this.builder = new BatchBuilder(this.dicts, (p) => categoryOf(catalog, p));
@@ -96,6 +106,7 @@ export class Hub {
       this.topicIndex.set(t.name, i);
       this.events[t.name] = 0;
       this.invalid[t.name] = 0;
+      this.streamNames.push([]);
     });
     this.topicCounts = new Uint32Array(opts.topics.length);
     this.invalidPending = new Uint32Array(opts.topics.length);
@@ -122,7 +133,9 @@ export class Hub {
     this.metrics?.events.inc({ topic: m.topic });
     const streams = this.dicts.streams;
     const before = streams.size;
-    const i = this.builder.append(this.batch, kind, v.event, v.t, `${m.topic}:${m.partition}`, m.timestamp);
+    const names = this.streamNames[k];
+    const stream = (names[m.partition] ??= `${m.topic}:${m.partition}`);
+    const i = this.builder.append(this.batch, kind, v.event, v.t, stream, m.timestamp);
     if (streams.size !== before) this.streamTopic.push(k);
     this.topicCounts[k]++;
     // No metric reads clickstream event ids: leaving them out saves ~25 bytes per click.
@@ -242,6 +255,19 @@ export class Hub {
     this.batch.clear();
     this.topicCounts.fill(0);
     this.invalidPending.fill(0);
+    if (this.dictionarySizes().reduce((a, b) => a + b, 0) > this.maxDictionaryStrings) this.rollover();
+  }
+
+  /** A new epoch with empty dictionaries (the batch is empty here); every client starts over. */
+  private rollover(): void {
+    this.epoch = (this.epoch + 1) >>> 0;
+    for (const d of FRAME_DICTS) this.dicts[d] = new Dictionary();
+    this.streamTopic.length = 0;
+    for (const c of this.connections) {
+      c.marks = FRAME_DICTS.map(() => 0);
+      c.reset = true;
+    }
+    this.metrics?.epochs.inc();
   }
 
   /** Sends `stats` to every ready client that is not dropping. */

@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly clients: Gauge;
   readonly collected: Counter;
   readonly collectRejected: Counter;
+  readonly epochs: Counter;
 
   constructor(readonly registry: Registry = new Registry()) {
     const r = registry;
@@ -26,6 +27,7 @@ export class GatewayMetrics {
     this.clients = r.gauge("eddy_gateway_clients", "Connected WebSocket clients");
     this.collected = r.counter("eddy_gateway_collect_events_total", "Events accepted by POST /collect");
     this.collectRejected = r.counter("eddy_gateway_collect_rejected_total", "POST /collect requests rejected, by reason");
+    this.epochs = r.counter("eddy_gateway_dictionary_rollovers_total", "New dictionary epochs started because the dictionaries grew past their limit");
     this.clients.set({}, 0);
   }
 }
