@@ -139,31 +139,42 @@ export function window_open_count(h: i32): i32 {
   return w.paneMode ? paneOpenCount(w) : w.nOpen;
 }
 
-// The hot path for tumbling count(+sum): one window per event, 16-byte records, the current
-// window cached across events so the floor division runs only when an event leaves it.
+// The hot path for tumbling count(+sum): one window per event, 16-byte records. The last two
+// windows are cached (A = current, B = previous), so the floor division and the slot lookup
+// run only when an event leaves both: out-of-order events near a window boundary alternate
+// between two windows, and a one-entry cache would miss on each of them.
 function processTumbling(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
   const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue, late = w.late;
   const size = w.size;
   let keyCap = <u32>w.keyCap;
-  let lo = Infinity, hi = -Infinity, end: f64 = 0;
-  let win: i64 = 0;
-  let sp: usize = 0, recs: usize = 0, keys: usize = 0;
+  let lo = Infinity, hi = -Infinity, win: i64 = 0, sp: usize = 0, recs: usize = 0, keys: usize = 0;
+  let lo2 = Infinity, hi2 = -Infinity, win2: i64 = 0, sp2: usize = 0, recs2: usize = 0, keys2: usize = 0;
   let nl = 0;
   for (let i = 0; i < n; i++) {
     const t = load<f64>(inTime + (<usize>i << 3));
     const wmi = load<f64>(wmPtr + <usize>i * wmStride);
     if (!(t >= lo && t < hi)) {
-      if (!(t - t == 0)) {
-        store<u32>(late + (<usize>(nl++) << 2), i);
-        continue;
+      if (t >= lo2 && t < hi2) {
+        let x = lo; lo = lo2; lo2 = x;
+        x = hi; hi = hi2; hi2 = x;
+        const y = win; win = win2; win2 = y;
+        let z = sp; sp = sp2; sp2 = z;
+        z = recs; recs = recs2; recs2 = z;
+        z = keys; keys = keys2; keys2 = z;
+      } else {
+        if (!(t - t == 0)) {
+          store<u32>(late + (<usize>(nl++) << 2), i);
+          continue;
+        }
+        lo2 = lo; hi2 = hi; win2 = win; sp2 = sp; recs2 = recs; keys2 = keys;
+        win = floorDiv(toMs(t), size);
+        lo = <f64>(win * size);
+        hi = lo + <f64>size;
+        sp = 0;
       }
-      win = floorDiv(toMs(t), size);
-      lo = <f64>(win * size);
-      hi = lo + <f64>size;
-      end = hi;
-      sp = 0;
     }
-    if (end <= wmi) {
+    // tumbling: the window's end is hi
+    if (hi <= wmi) {
       store<u32>(late + (<usize>(nl++) << 2), i);
       continue;
     }
@@ -179,6 +190,10 @@ function processTumbling(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
       keyCap = <u32>w.keyCap;
       recs = changetype<Slot>(sp).recs;
       keys = changetype<Slot>(sp).keys;
+      if (sp2) {
+        recs2 = changetype<Slot>(sp2).recs;
+        keys2 = changetype<Slot>(sp2).keys;
+      }
     }
     const rec = recs + (<usize>k << 4);
     const c = load<u32>(rec, R_COUNT);
@@ -201,23 +216,34 @@ function processPanes(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
   const slide = w.slide, sizeF = <f64>w.size, stride = <usize>w.stride, doSum = (w.flags & F_SUM) != 0;
   let keyCap = <u32>w.keyCap;
   let nextFreeze = w.nextFreezeEnd;
-  let lo = Infinity, hi = -Infinity, lastEnd: f64 = 0;
-  let pane: i64 = 0;
-  let sp: usize = 0, recs: usize = 0;
+  // two cached panes (A current, B previous), as in processTumbling; lastEnd = end of the
+  // last window holding the pane
+  let lo = Infinity, hi = -Infinity, lastEnd: f64 = 0, pane: i64 = 0, sp: usize = 0, recs: usize = 0;
+  let lo2 = Infinity, hi2 = -Infinity, lastEnd2: f64 = 0, pane2: i64 = 0, sp2: usize = 0, recs2: usize = 0;
   let nl = 0;
   for (let i = 0; i < n; i++) {
     const t = load<f64>(inTime + (<usize>i << 3));
     const wmi = load<f64>(wmPtr + <usize>i * wmStride);
     if (!(t >= lo && t < hi)) {
-      if (!(t - t == 0)) {
-        store<u32>(late + (<usize>(nl++) << 2), i);
-        continue;
+      if (t >= lo2 && t < hi2) {
+        let x = lo; lo = lo2; lo2 = x;
+        x = hi; hi = hi2; hi2 = x;
+        x = lastEnd; lastEnd = lastEnd2; lastEnd2 = x;
+        const y = pane; pane = pane2; pane2 = y;
+        let z = sp; sp = sp2; sp2 = z;
+        z = recs; recs = recs2; recs2 = z;
+      } else {
+        if (!(t - t == 0)) {
+          store<u32>(late + (<usize>(nl++) << 2), i);
+          continue;
+        }
+        lo2 = lo; hi2 = hi; lastEnd2 = lastEnd; pane2 = pane; sp2 = sp; recs2 = recs;
+        pane = floorDiv(toMs(t), slide);
+        lo = <f64>(pane * slide);
+        hi = lo + <f64>slide;
+        lastEnd = lo + sizeF;
+        sp = 0;
       }
-      pane = floorDiv(toMs(t), slide);
-      lo = <f64>(pane * slide);
-      hi = lo + <f64>slide;
-      lastEnd = lo + sizeF; // end of the last window holding this pane
-      sp = 0;
     }
     if (lastEnd <= wmi) {
       store<u32>(late + (<usize>(nl++) << 2), i);
@@ -226,6 +252,10 @@ function processPanes(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
     if (wmi >= nextFreeze) {
       freezeTo(w, wmi);
       nextFreeze = w.nextFreezeEnd;
+      // freezing may retire pane B (never A: its last window is still open); forget B
+      lo2 = Infinity;
+      hi2 = -Infinity;
+      sp2 = 0;
     }
     if (sp == 0) {
       sp = changetype<usize>(slotFor(w, pane));
@@ -237,6 +267,7 @@ function processPanes(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
       growKeys(w, k);
       keyCap = <u32>w.keyCap;
       recs = changetype<Slot>(sp).recs;
+      if (sp2) recs2 = changetype<Slot>(sp2).recs;
     }
     const v = load<f64>(inValue + (<usize>i << 3));
     const rec = recs + <usize>k * stride;

@@ -175,24 +175,38 @@ export class JsPortWindow implements WindowAggregate {
   private tumbling(n: number, time: Float64Array, key: Uint32Array, value: Float64Array, wm: Float64Array, wmStride: number): number {
     const size = this.spec.sizeMs, late = this.late, doSum = this.spec.sum;
     let keyCap = this.keyCap;
-    let lo = Infinity, hi = -Infinity, end = 0, win = 0, nl = 0;
-    let slot: Slot | null = null;
+    // two cached windows (A current, B previous), as in the kernel
+    let lo = Infinity, hi = -Infinity, win = 0, slot: Slot | null = null;
+    let lo2 = Infinity, hi2 = -Infinity, win2 = 0, slot2: Slot | null = null;
+    let nl = 0;
     let count: Uint32Array = late, sum: Float64Array = this.wmCell, keys: Uint32Array = late;
     for (let i = 0; i < n; i++) {
       const t = time[i]!;
       const wmi = wm[i * wmStride]!;
       if (!(t >= lo && t < hi)) {
-        if (!Number.isFinite(t)) {
-          late[nl++] = i;
-          continue;
+        if (t >= lo2 && t < hi2) {
+          let x = lo; lo = lo2; lo2 = x;
+          x = hi; hi = hi2; hi2 = x;
+          x = win; win = win2; win2 = x;
+          const y: Slot | null = slot; slot = slot2; slot2 = y;
+        } else {
+          if (!Number.isFinite(t)) {
+            late[nl++] = i;
+            continue;
+          }
+          lo2 = lo; hi2 = hi; win2 = win; slot2 = slot;
+          win = floorDiv(t, size);
+          lo = win * size;
+          hi = lo + size;
+          slot = null;
         }
-        win = floorDiv(t, size);
-        lo = win * size;
-        hi = lo + size;
-        end = hi;
-        slot = null;
+        if (slot !== null) {
+          count = slot.count;
+          sum = slot.sum;
+          keys = slot.keys;
+        }
       }
-      if (end <= wmi) {
+      if (hi <= wmi) {
         late[nl++] = i;
         continue;
       }
@@ -223,21 +237,31 @@ export class JsPortWindow implements WindowAggregate {
     const { sizeMs: size, slideMs: slide, sum: doSum } = this.spec;
     const late = this.late, minmax = this.minmax;
     let keyCap = this.keyCap, nextFreeze = this.nextFreezeEnd;
-    let lo = Infinity, hi = -Infinity, lastEnd = 0, pane = 0, nl = 0;
-    let slot: Slot | null = null;
+    let lo = Infinity, hi = -Infinity, lastEnd = 0, pane = 0, slot: Slot | null = null;
+    let lo2 = Infinity, hi2 = -Infinity, lastEnd2 = 0, pane2 = 0, slot2: Slot | null = null;
+    let nl = 0;
     for (let i = 0; i < n; i++) {
       const t = time[i]!;
       const wmi = wm[i * wmStride]!;
       if (!(t >= lo && t < hi)) {
-        if (!Number.isFinite(t)) {
-          late[nl++] = i;
-          continue;
+        if (t >= lo2 && t < hi2) {
+          let x = lo; lo = lo2; lo2 = x;
+          x = hi; hi = hi2; hi2 = x;
+          x = lastEnd; lastEnd = lastEnd2; lastEnd2 = x;
+          x = pane; pane = pane2; pane2 = x;
+          const y: Slot | null = slot; slot = slot2; slot2 = y;
+        } else {
+          if (!Number.isFinite(t)) {
+            late[nl++] = i;
+            continue;
+          }
+          lo2 = lo; hi2 = hi; lastEnd2 = lastEnd; pane2 = pane; slot2 = slot;
+          pane = floorDiv(t, slide);
+          lo = pane * slide;
+          hi = lo + slide;
+          lastEnd = lo + size;
+          slot = null;
         }
-        pane = floorDiv(t, slide);
-        lo = pane * slide;
-        hi = lo + slide;
-        lastEnd = lo + size;
-        slot = null;
       }
       if (lastEnd <= wmi) {
         late[nl++] = i;
@@ -246,6 +270,9 @@ export class JsPortWindow implements WindowAggregate {
       if (wmi >= nextFreeze) {
         this.freezeTo(wmi);
         nextFreeze = this.nextFreezeEnd;
+        lo2 = Infinity;
+        hi2 = -Infinity;
+        slot2 = null;
       }
       if (slot === null) slot = this.slotFor(pane);
       const k = key[i]!;
