@@ -176,8 +176,8 @@ export class JsPortWindow implements WindowAggregate {
     const size = this.spec.sizeMs, late = this.late, doSum = this.spec.sum;
     let keyCap = this.keyCap;
     // two cached windows (A current, B previous), as in the kernel
-    let lo = Infinity, hi = -Infinity, win = 0, slot: Slot | null = null;
-    let lo2 = Infinity, hi2 = -Infinity, win2 = 0, slot2: Slot | null = null;
+    let lo = Infinity, hi = -Infinity, win = 0, slot = null as Slot | null;
+    let lo2 = Infinity, hi2 = -Infinity, win2 = 0, slot2 = null as Slot | null;
     let nl = 0;
     let count: Uint32Array = late, sum: Float64Array = this.wmCell, keys: Uint32Array = late;
     for (let i = 0; i < n; i++) {
@@ -237,8 +237,8 @@ export class JsPortWindow implements WindowAggregate {
     const { sizeMs: size, slideMs: slide, sum: doSum } = this.spec;
     const late = this.late, minmax = this.minmax;
     let keyCap = this.keyCap, nextFreeze = this.nextFreezeEnd;
-    let lo = Infinity, hi = -Infinity, lastEnd = 0, pane = 0, slot: Slot | null = null;
-    let lo2 = Infinity, hi2 = -Infinity, lastEnd2 = 0, pane2 = 0, slot2: Slot | null = null;
+    let lo = Infinity, hi = -Infinity, lastEnd = 0, pane = 0, slot = null as Slot | null;
+    let lo2 = Infinity, hi2 = -Infinity, lastEnd2 = 0, pane2 = 0, slot2 = null as Slot | null;
     let nl = 0;
     for (let i = 0; i < n; i++) {
       const t = time[i]!;
