@@ -9,10 +9,11 @@
 //   not depend on whether advance() ran in between.
 //
 // State: a slab of 56-byte session records, per user a list of open sessions ordered by start
-// (usually one), and a min-heap of (end, record, generation) that tells advance() which
-// sessions may have ended. A session's heap key is its end when pushed; ends only grow, so an
-// entry found stale (end moved on) is pushed again with the current end instead of updating
-// the heap on every event.
+// (usually one), and a timer wheel that tells advance() which sessions may have ended: 1,024
+// slots of gap/64 ms each, every session linked in the slot of its end as it was when linked
+// (an overflow list beyond the wheel's reach). Ends only grow, so a session found in a due
+// slot with a later end is simply relinked further on; events never touch the wheel, and
+// each operation is O(1) (a binary heap cost ~4 cache-missing O(log n) operations per session).
 import { handleNew, handlePtr, handleFree } from "./handle-util";
 import { KIND_SESSION, ERR_HANDLE, ERR_BATCH, ERR_CONFIG, ERR_KEY_RANGE, ERR_SNAPSHOT_CORRUPT, MAX_KEYS } from "./layout";
 import { wBegin, wEnd, wI32, wU32, wF64, wI64, rBegin, rI32, rU32, rF64, rI64, rDone } from "./bytes-util";
@@ -25,6 +26,9 @@ const FREE: u32 = 0;
 const OPEN: u32 = 1;
 /** Found final while pushing and unlinked from its user; advance() emits it. */
 const DETACHED: u32 = 2;
+/** Merged into another session; still linked in the wheel, freed when its slot is reached. */
+const ZOMBIE: u32 = 3;
+const WHEEL: i32 = 1024;
 
 @unmanaged class Sess {
   start: f64;
@@ -35,7 +39,7 @@ const DETACHED: u32 = 2;
   views: u32;
   purchases: u32;
   next: i32; // next session of the user (or next free record), 0 = none
-  gen: u32; // bumped when the record is freed, to recognise stale heap entries
+  tnext: i32; // next record in the same wheel slot, 0 = none
   state: u32;
   pad: u32;
 }
@@ -60,10 +64,13 @@ const REC: usize = 56;
   recHi: i32; // records ever used: 1..recHi-1
   freeHead: i32;
   live: i32; // OPEN + DETACHED records
-  // heap of 16-byte entries: key f64 | rec i32 | gen u32
-  heap: usize;
-  heapLen: i32;
-  heapCap: i32;
+  // timer wheel: WHEEL i32 list heads; slot numbers are floor(end / slotMs)
+  wheel: usize;
+  slotMs: f64;
+  cursor: f64; // every slot below it is empty
+  linked: i32; // records in the wheel (zombies included)
+  clampMin: f64; // smallest end linked in the cursor's slot although it belongs before it
+  overflow: i32; // records whose slot is >= cursor + WHEEL
   // output columns
   outCap: i32;
   oUser: usize;
@@ -103,6 +110,10 @@ function create(gap: f64, batchCap: i32): i32 {
   s.inWm = heap.alloc(cap << 3);
   s.late = heap.alloc(cap << 2);
   s.recHi = 1;
+  s.wheel = heap.alloc(<usize>WHEEL << 2);
+  memory.fill(s.wheel, 0, <usize>WHEEL << 2);
+  s.slotMs = Math.max(1, Math.floor(gap / 64));
+  s.clampMin = Infinity;
   ensureRecs(s, 1024);
   ensureOut(s, 1024);
   return handleNew(KIND_SESSION, changetype<usize>(s));
@@ -149,7 +160,6 @@ function newRec(s: SState): i32 {
   } else {
     if (s.recHi >= s.recCap) ensureRecs(s, s.recHi + 1);
     i = s.recHi++;
-    rec(s, i).gen = 0;
   }
   s.live++;
   return i;
@@ -157,76 +167,47 @@ function newRec(s: SState): i32 {
 
 function freeRec(s: SState, i: i32): void {
   const r = rec(s, i);
+  if (r.state != ZOMBIE) s.live--;
   r.state = FREE;
-  r.gen++;
   r.next = s.freeHead;
   s.freeHead = i;
-  s.live--;
 }
 
-// ---- heap of (key, rec, gen), ordered by key ----
+// ---- timer wheel ----
+
+/** floor(t / slotMs), exact for integer times (f64 division may round up across an integer). */
+// @ts-ignore: decorator
+@inline function slotOf(s: SState, t: f64): f64 {
+  let q = Math.floor(t / s.slotMs);
+  if (q * s.slotMs > t) q -= 1;
+  return q;
+}
 
 // @ts-ignore: decorator
-@inline function hKey(s: SState, i: i32): f64 {
-  return load<f64>(s.heap + (<usize>i << 4));
+@inline function ring(s: SState, slot: f64): usize {
+  return s.wheel + (<usize>(<i64>slot & (WHEEL - 1)) << 2);
 }
 
-// Entries move as two 8-byte words (key, then rec | gen << 32): memory.copy would cost a
-// bulk-memory call per level.
-function heapPush(s: SState, key: f64, r: i32, gen: u32): void {
-  if (s.heapLen >= s.heapCap) {
-    const ncap = s.heapCap == 0 ? 1024 : s.heapCap << 1;
-    s.heap = resize(s.heap, <usize>ncap << 4);
-    s.heapCap = ncap;
+/** Links record i in the slot of `end` (the cursor's if earlier, the overflow if beyond reach). */
+function wheelLink(s: SState, i: i32, end: f64): void {
+  let slot = slotOf(s, end);
+  if (s.linked == 0) s.cursor = slot;
+  s.linked++;
+  if (slot < s.cursor) {
+    // Below the cursor (an out-of-order event): its slot is the cursor's, which advance()
+    // must then sweep as soon as the watermark reaches this end.
+    slot = s.cursor;
+    if (end < s.clampMin) s.clampMin = end;
   }
-  const base = s.heap;
-  let i = s.heapLen++;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const pp = base + (<usize>parent << 4);
-    const pk = load<f64>(pp);
-    if (pk <= key) break;
-    const ip = base + (<usize>i << 4);
-    store<f64>(ip, pk);
-    store<u64>(ip, load<u64>(pp, 8), 8);
-    i = parent;
+  const r = rec(s, i);
+  if (slot >= s.cursor + <f64>WHEEL) {
+    r.tnext = s.overflow;
+    s.overflow = i;
+    return;
   }
-  const p = base + (<usize>i << 4);
-  store<f64>(p, key);
-  store<u64>(p, <u64><u32>r | (<u64>gen << 32), 8);
-}
-
-/** Removes the minimum entry (the caller read it first). */
-function heapPop(s: SState): void {
-  const n = --s.heapLen;
-  if (n == 0) return;
-  const base = s.heap;
-  const lastP = base + (<usize>n << 4);
-  const key = load<f64>(lastP);
-  const val = load<u64>(lastP, 8);
-  let i = 0;
-  while (true) {
-    let c = (i << 1) + 1;
-    if (c >= n) break;
-    let cp = base + (<usize>c << 4);
-    let ck = load<f64>(cp);
-    if (c + 1 < n) {
-      const k2 = load<f64>(cp + 16);
-      if (k2 < ck) {
-        c++;
-        cp += 16;
-        ck = k2;
-      }
-    }
-    if (key <= ck) break;
-    const ip = base + (<usize>i << 4);
-    store<f64>(ip, ck);
-    store<u64>(ip, load<u64>(cp, 8), 8);
-    i = c;
-  }
-  const p = base + (<usize>i << 4);
-  store<f64>(p, key);
-  store<u64>(p, val, 8);
+  const h = ring(s, slot);
+  r.tnext = load<i32>(h);
+  store<i32>(h, i);
 }
 
 // ---- events ----
@@ -296,7 +277,8 @@ function addEvent(s: SState, u: u32, t: f64, kind: u8, amount: f64, wm: f64): vo
         tg.purchases += r.purchases;
         tg.revenue += r.revenue;
         relink(s, headP, prev, next);
-        freeRec(s, cur);
+        r.state = ZOMBIE; // still in the wheel: freed when its slot comes
+        s.live--;
         cur = next;
         continue;
       }
@@ -318,7 +300,7 @@ function addEvent(s: SState, u: u32, t: f64, kind: u8, amount: f64, wm: f64): vo
   // Insert before `cur` (the first session starting after the event's window, or none).
   r.next = cur;
   relink(s, headP, prev, i);
-  heapPush(s, t + gap, i, r.gen);
+  wheelLink(s, i, t + gap);
 }
 
 function emit(s: SState, row: i32, r: Sess): void {
@@ -487,30 +469,63 @@ function emitSorted(s: SState, rows: i32, free: bool): void {
   }
 }
 
+/**
+ * Examines the records of one wheel list: a zombie is freed, a session with end <= wm is
+ * queued for emission, any other is relinked by its current end. Returns the new row count.
+ */
+function sweep(s: SState, head: i32, wm: f64, rows: i32): i32 {
+  const gap = s.gap;
+  let i = head;
+  while (i != 0) {
+    const r = rec(s, i);
+    const next = r.tnext;
+    s.linked--;
+    if (r.state == ZOMBIE) {
+      freeRec(s, i);
+    } else {
+      const end = r.last + gap;
+      if (end <= wm) {
+        if (r.state == OPEN) {
+          unlink(s, i);
+          r.state = DETACHED;
+        }
+        ensureSort(s, rows + 1);
+        sortPut(s, rows++, end, r.user, i);
+      } else {
+        wheelLink(s, i, end);
+      }
+    }
+    i = next;
+  }
+  return rows;
+}
+
 /** Emits and frees every session final at `wm` (end <= wm), ordered by (end, user); returns the row count. */
 export function session_advance(h: i32, wm: f64): i32 {
   const p = handlePtr(h, KIND_SESSION);
   if (p == 0) return ERR_HANDLE;
   const s = changetype<SState>(p);
-  const gap = s.gap;
   let rows = 0;
-  while (s.heapLen > 0 && hKey(s, 0) <= wm) {
-    const i = load<i32>(s.heap, 8);
-    const gen = load<u32>(s.heap, 12);
-    heapPop(s);
-    const r = rec(s, i);
-    if (r.gen != gen || r.state == FREE) continue; // merged away since
-    const end = r.last + gap;
-    if (r.state == OPEN) {
-      if (end > wm) {
-        heapPush(s, end, i, gen); // extended since it was pushed
-        continue;
-      }
-      unlink(s, i);
-      r.state = DETACHED;
+  if (s.linked > 0 && (wm >= s.cursor * s.slotMs || wm >= s.clampMin)) {
+    // Due: every slot from the cursor to the watermark's, the latter only in part (it stays
+    // the cursor, to be swept again). A jump past the wheel's reach sweeps each slot once.
+    const target = wm == Infinity ? s.cursor + <f64>WHEEL : Math.max(s.cursor, slotOf(s, wm));
+    const last = Math.min(target, s.cursor + <f64>(WHEEL - 1));
+    for (let slot = s.cursor; slot <= last; slot++) {
+      const hp = ring(s, slot);
+      const head = load<i32>(hp);
+      store<i32>(hp, 0);
+      s.cursor = slot; // links made while sweeping go to this slot or later
+      s.clampMin = Infinity;
+      rows = sweep(s, head, wm, rows);
     }
-    ensureSort(s, rows + 1);
-    sortPut(s, rows++, end, r.user, i);
+    if (target > last) s.cursor = target;
+    // The overflow is rare (sessions ending far beyond the watermark): re-examined each time.
+    if (s.overflow != 0) {
+      const head = s.overflow;
+      s.overflow = 0;
+      rows = sweep(s, head, wm, rows);
+    }
   }
   if (rows > 0) emitSorted(s, rows, true);
   return rows;
@@ -607,7 +622,7 @@ export function session_restore(len: i32): i32 {
       relink(s, s.heads + (<usize>user << 2), tail, i);
       tail = i;
     }
-    heapPush(s, r.last + gap, i, r.gen);
+    wheelLink(s, i, r.last + gap);
   }
   if (!rDone()) {
     session_destroy(h);
@@ -629,7 +644,7 @@ export function session_destroy(h: i32): i32 {
   heap.free(s.late);
   if (s.heads != 0) heap.free(s.heads);
   heap.free(s.recs);
-  if (s.heap != 0) heap.free(s.heap);
+  heap.free(s.wheel);
   if (s.sortBuf != 0) heap.free(s.sortBuf);
   heap.free(s.oUser);
   heap.free(s.oStart);

@@ -1,7 +1,8 @@
 /**
  * Hand-tuned JavaScript port of the WASM session kernel (assembly/session.ts), for the bench:
- * the same algorithm (a slab of session records, per-user lists ordered by start, a lazy
- * min-heap of (end, record, generation) re-checked on pop, rows sorted by (end, user)) with
+ * the same algorithm (a slab of session records, per-user lists ordered by start, a timer
+ * wheel of 1,024 slots of gap/64 ms in which sessions are linked by end and relinked lazily
+ * when found extended, rows sorted by (end, user)) with
  * structure-of-arrays typed arrays, grown by doubling, no allocation per event. Revenue is an
  * f64 sum of integer cents (exact up to 2^53, like the kernel's output). Checked against the
  * reference by test/unit/session-port.test.ts, so the bench compares equals.
@@ -12,6 +13,8 @@ import { SESSION_KIND_PURCHASE, SESSION_KIND_VIEW, normalizeSessionOptions } fro
 const FREE = 0;
 const OPEN = 1;
 const DETACHED = 2;
+const ZOMBIE = 3;
+const WHEEL = 1024;
 
 function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
@@ -32,16 +35,18 @@ export class JsPortSession implements SessionKernel {
   private rViews = new Uint32Array(1024);
   private rPurch = new Uint32Array(1024);
   private rNext = new Int32Array(1024);
-  private rGen = new Uint32Array(1024);
+  private rTnext = new Int32Array(1024);
   private rState = new Uint8Array(1024);
   private recHi = 1;
   private freeHead = 0;
   private live = 0;
-  // heap
-  private hKey = new Float64Array(1024);
-  private hRec = new Int32Array(1024);
-  private hGen = new Uint32Array(1024);
-  private hLen = 0;
+  // timer wheel
+  private readonly wheel = new Int32Array(WHEEL);
+  private readonly slotMs: number;
+  private cursor = 0;
+  private linked = 0;
+  private clampMin = Infinity;
+  private overflow = 0;
   private readonly late: Uint32Array;
   private sortIdx = new Uint32Array(1024);
   private out: SessionRows = JsPortSession.rowsOf(1024);
@@ -49,6 +54,7 @@ export class JsPortSession implements SessionKernel {
   constructor(options: SessionOptions = {}, opts: { batchCap?: number } = {}) {
     this.options = normalizeSessionOptions(options);
     this.gap = this.options.gapMs;
+    this.slotMs = Math.max(1, Math.floor(this.gap / 64));
     this.late = new Uint32Array(opts.batchCap ?? 65_536);
   }
 
@@ -74,7 +80,7 @@ export class JsPortSession implements SessionKernel {
         this.rViews = grown(this.rViews, n);
         this.rPurch = grown(this.rPurch, n);
         this.rNext = grown(this.rNext, n);
-        this.rGen = grown(this.rGen, n);
+        this.rTnext = grown(this.rTnext, n);
         this.rState = grown(this.rState, n);
       }
       i = this.recHi++;
@@ -84,54 +90,34 @@ export class JsPortSession implements SessionKernel {
   }
 
   private freeRec(i: number): void {
+    if (this.rState[i] !== ZOMBIE) this.live--;
     this.rState[i] = FREE;
-    this.rGen[i] = (this.rGen[i]! + 1) >>> 0;
     this.rNext[i] = this.freeHead;
     this.freeHead = i;
-    this.live--;
   }
 
-  private heapPush(key: number, r: number, gen: number): void {
-    if (this.hLen >= this.hKey.length) {
-      const n = this.hKey.length * 2;
-      this.hKey = grown(this.hKey, n);
-      this.hRec = grown(this.hRec, n);
-      this.hGen = grown(this.hGen, n);
-    }
-    const { hKey, hRec, hGen } = this;
-    let i = this.hLen++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (hKey[p]! <= key) break;
-      hKey[i] = hKey[p]!;
-      hRec[i] = hRec[p]!;
-      hGen[i] = hGen[p]!;
-      i = p;
-    }
-    hKey[i] = key;
-    hRec[i] = r;
-    hGen[i] = gen;
+  private slotOf(t: number): number {
+    let q = Math.floor(t / this.slotMs);
+    if (q * this.slotMs > t) q -= 1;
+    return q;
   }
 
-  private heapPop(): void {
-    const n = --this.hLen;
-    if (n === 0) return;
-    const { hKey, hRec, hGen } = this;
-    const key = hKey[n]!, r = hRec[n]!, gen = hGen[n]!;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && hKey[c + 1]! < hKey[c]!) c++;
-      if (key <= hKey[c]!) break;
-      hKey[i] = hKey[c]!;
-      hRec[i] = hRec[c]!;
-      hGen[i] = hGen[c]!;
-      i = c;
+  private wheelLink(i: number, end: number): void {
+    let slot = this.slotOf(end);
+    if (this.linked === 0) this.cursor = slot;
+    this.linked++;
+    if (slot < this.cursor) {
+      slot = this.cursor;
+      if (end < this.clampMin) this.clampMin = end;
     }
-    hKey[i] = key;
-    hRec[i] = r;
-    hGen[i] = gen;
+    if (slot >= this.cursor + WHEEL) {
+      this.rTnext[i] = this.overflow;
+      this.overflow = i;
+      return;
+    }
+    const h = slot & (WHEEL - 1);
+    this.rTnext[i] = this.wheel[h]!;
+    this.wheel[h] = i;
   }
 
   private relink(u: number, prev: number, to: number): void {
@@ -197,7 +183,8 @@ export class JsPortSession implements SessionKernel {
           this.rPurch[target] += this.rPurch[cur]!;
           this.rRev[target] += this.rRev[cur]!;
           this.relink(u, prev, next);
-          this.freeRec(cur);
+          this.rState[cur] = ZOMBIE;
+          this.live--;
           cur = next;
           continue;
         }
@@ -217,7 +204,7 @@ export class JsPortSession implements SessionKernel {
     this.rState[i] = OPEN;
     this.rNext[i] = cur;
     this.relink(u, prev, i);
-    this.heapPush(t + gap, i, this.rGen[i]!);
+    this.wheelLink(i, t + gap);
   }
 
   private unlink(i: number): void {
@@ -272,24 +259,50 @@ export class JsPortSession implements SessionKernel {
     };
   }
 
-  advance(wm: number): SessionRows {
+  private sweep(head: number, wm: number, rows: number): number {
     const gap = this.gap;
-    let rows = 0;
-    while (this.hLen > 0 && this.hKey[0]! <= wm) {
-      const i = this.hRec[0]!;
-      const gen = this.hGen[0]!;
-      this.heapPop();
-      if (this.rGen[i] !== gen || this.rState[i] === FREE) continue;
-      if (this.rState[i] === OPEN) {
+    let i = head;
+    while (i !== 0) {
+      const next = this.rTnext[i]!;
+      this.linked--;
+      if (this.rState[i] === ZOMBIE) {
+        this.freeRec(i);
+      } else {
         const end = this.rLast[i]! + gap;
-        if (end > wm) {
-          this.heapPush(end, i, gen);
-          continue;
+        if (end <= wm) {
+          if (this.rState[i] === OPEN) {
+            this.unlink(i);
+            this.rState[i] = DETACHED;
+          }
+          this.pushSort(rows++, i);
+        } else {
+          this.wheelLink(i, end);
         }
-        this.unlink(i);
-        this.rState[i] = DETACHED;
       }
-      this.pushSort(rows++, i);
+      i = next;
+    }
+    return rows;
+  }
+
+  advance(wm: number): SessionRows {
+    let rows = 0;
+    if (this.linked > 0 && (wm >= this.cursor * this.slotMs || wm >= this.clampMin)) {
+      const target = wm === Infinity ? this.cursor + WHEEL : Math.max(this.cursor, this.slotOf(wm));
+      const last = Math.min(target, this.cursor + WHEEL - 1);
+      for (let slot = this.cursor; slot <= last; slot++) {
+        const h = slot & (WHEEL - 1);
+        const head = this.wheel[h]!;
+        this.wheel[h] = 0;
+        this.cursor = slot;
+        this.clampMin = Infinity;
+        rows = this.sweep(head, wm, rows);
+      }
+      if (target > last) this.cursor = target;
+      if (this.overflow !== 0) {
+        const head = this.overflow;
+        this.overflow = 0;
+        rows = this.sweep(head, wm, rows);
+      }
     }
     return this.emitSorted(rows, true);
   }
