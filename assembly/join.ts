@@ -34,58 +34,58 @@ const KEY_SHIFT: u64 = 28;
 const DEAD: f64 = -Infinity;
 
 @unmanaged class Bucket {
-  start: f64;
-  clicks: usize; // u32 per product
-  conv: usize; // u32 per product
-  touched: usize; // u32 products with clicks > 0
-  nTouched: i32;
-  tCap: i32;
-  log: usize; // clicks kept: (key + 1 u64, t f64)
-  logLen: i32;
-  logCap: i32;
-  idx: usize; // u32 log position + 1 per slot, 0 = empty
-  idxCap: i32;
-  idxUsed: i32; // slots taken, converted clicks included
-  pending: i32;
-  txs: i32; // transactions whose own time falls in this window
+  start: f64 = 0;
+  clicks: usize = 0; // u32 per product
+  conv: usize = 0; // u32 per product
+  touched: usize = 0; // u32 products with clicks > 0
+  nTouched: i32 = 0;
+  tCap: i32 = 0;
+  log: usize = 0; // clicks kept: (key + 1 u64, t f64)
+  logLen: i32 = 0;
+  logCap: i32 = 0;
+  idx: usize = 0; // u32 log position + 1 per slot, 0 = empty
+  idxCap: i32 = 0;
+  idxUsed: i32 = 0; // slots taken, converted clicks included
+  pending: i32 = 0;
+  txs: i32 = 0; // transactions whose own time falls in this window
 }
 
 @unmanaged class JState {
-  window: f64;
-  horizon: f64;
-  windowI: i64;
-  batchCap: i32;
-  inKind: usize;
-  inUser: usize;
-  inProduct: usize;
-  inT: usize;
-  inWm: usize;
-  late: usize;
-  productCap: i32;
+  window: f64 = 0;
+  horizon: f64 = 0;
+  windowI: i64 = 0;
+  batchCap: i32 = 0;
+  inKind: usize = 0;
+  inUser: usize = 0;
+  inProduct: usize = 0;
+  inT: usize = 0;
+  inWm: usize = 0;
+  late: usize = 0;
+  productCap: i32 = 0;
   // buckets: live ones sorted by start (pointers), recycled ones in a pool
-  live: usize;
-  nLive: i32;
-  liveCap: i32;
-  pool: usize;
-  nPool: i32;
-  poolCap: i32;
-  lastB: i32;
+  live: usize = 0;
+  nLive: i32 = 0;
+  liveCap: i32 = 0;
+  pool: usize = 0;
+  nPool: i32 = 0;
+  poolCap: i32 = 0;
+  lastB: i32 = 0;
   // transactions: log of (key + 1 u64, t f64), index of (fingerprint << 32 | position + 1)
-  txLog: usize;
-  txLen: i32;
-  txLogCap: i32;
-  txIdx: usize;
-  txIdxCap: i32;
+  txLog: usize = 0;
+  txLen: i32 = 0;
+  txLogCap: i32 = 0;
+  txIdx: usize = 0;
+  txIdxCap: i32 = 0;
   // Bloom filter (2 bits per key, txIdxCap * 4 bits): most clicks have no transaction, and
   // this small array answers for them without touching the index.
-  txBloom: usize;
-  advWm: f64; // largest watermark advance() saw: buckets with fin <= advWm are gone
-  outCap: i32;
-  oProduct: usize;
-  oStart: usize;
-  oEnd: usize;
-  oClicks: usize;
-  oConv: usize;
+  txBloom: usize = 0;
+  advWm: f64 = 0; // largest watermark advance() saw: buckets with fin <= advWm are gone
+  outCap: i32 = 0;
+  oProduct: usize = 0;
+  oStart: usize = 0;
+  oEnd: usize = 0;
+  oClicks: usize = 0;
+  oConv: usize = 0;
 }
 
 // @ts-ignore: decorator

@@ -31,59 +31,59 @@ const ZOMBIE: u32 = 3;
 const WHEEL: i32 = 1024;
 
 @unmanaged class Sess {
-  start: f64;
-  last: f64;
-  revenue: i64;
-  user: u32;
-  events: u32;
-  views: u32;
-  purchases: u32;
-  next: i32; // next session of the user (or next free record), 0 = none
-  tnext: i32; // next record in the same wheel slot, 0 = none
-  state: u32;
-  pad: u32;
+  start: f64 = 0;
+  last: f64 = 0;
+  revenue: i64 = 0;
+  user: u32 = 0;
+  events: u32 = 0;
+  views: u32 = 0;
+  purchases: u32 = 0;
+  next: i32 = 0; // next session of the user (or next free record), 0 = none
+  tnext: i32 = 0; // next record in the same wheel slot, 0 = none
+  state: u32 = 0;
+  pad: u32 = 0;
 }
 const REC: usize = 56;
 
 @unmanaged class SState {
-  gap: f64;
-  batchCap: i32;
-  inUser: usize;
-  inT: usize;
-  inKind: usize;
-  inAmount: usize;
-  inWm: usize;
-  late: usize;
+  gap: f64 = 0;
+  batchCap: i32 = 0;
+  inUser: usize = 0;
+  inT: usize = 0;
+  inKind: usize = 0;
+  inAmount: usize = 0;
+  inWm: usize = 0;
+  late: usize = 0;
   // user id -> first record index (0 = none)
-  heads: usize;
-  userCap: i32;
-  userHi: i32;
+  heads: usize = 0;
+  userCap: i32 = 0;
+  userHi: i32 = 0;
   // session records, 1-based (index 0 unused)
-  recs: usize;
-  recCap: i32;
-  recHi: i32; // records ever used: 1..recHi-1
-  freeHead: i32;
-  live: i32; // OPEN + DETACHED records
+  recs: usize = 0;
+  recCap: i32 = 0;
+  recHi: i32 = 0; // records ever used: 1..recHi-1
+  freeHead: i32 = 0;
+  live: i32 = 0; // OPEN + DETACHED records
   // timer wheel: WHEEL i32 list heads; slot numbers are floor(end / slotMs)
-  wheel: usize;
-  slotMs: f64;
-  cursor: f64; // every slot below it is empty
-  linked: i32; // records in the wheel (zombies included)
-  clampMin: f64; // smallest end linked in the cursor's slot although it belongs before it
-  overflow: i32; // records whose slot is >= cursor + WHEEL
+  wheel: usize = 0;
+  slotMs: f64 = 0;
+  cursor: f64 = 0; // every slot below it is empty
+  linked: i32 = 0; // records in the wheel (zombies included)
+  clampMin: f64 = 0; // smallest end linked in the cursor's slot although it belongs before it
+  overflow: i32 = 0; // records whose slot is >= cursor + WHEEL
   // output columns
-  outCap: i32;
-  oUser: usize;
-  oStart: usize;
-  oEnd: usize;
-  oDur: usize;
-  oEvents: usize;
-  oViews: usize;
-  oPurch: usize;
-  oRev: usize;
+  outCap: i32 = 0;
+  oUser: usize = 0;
+  oStart: usize = 0;
+  oEnd: usize = 0;
+  oDur: usize = 0;
+  oEvents: usize = 0;
+  oViews: usize = 0;
+  oPurch: usize = 0;
+  oRev: usize = 0;
   // (end, user, rec) entries sorted before emission
-  sortBuf: usize;
-  sortCap: i32;
+  sortBuf: usize = 0;
+  sortCap: i32 = 0;
 }
 
 // @ts-ignore: decorator

@@ -22,18 +22,18 @@ const RHS_MIN: f64 = 1e-280;
 const RHS_MAX: f64 = 1e280;
 
 @unmanaged class ZState {
-  batchCap: i32;
-  minSamples: i32;
-  threshold: f64;
-  inKey: usize;
-  inVal: usize;
-  outIdx: usize;
-  outMean: usize;
-  outSd: usize;
-  outZ: usize;
-  keys: usize;
-  keyCap: i32;
-  keyHi: i32; // 1 + largest key seen (what a snapshot must keep)
+  batchCap: i32 = 0;
+  minSamples: i32 = 0;
+  threshold: f64 = 0;
+  inKey: usize = 0;
+  inVal: usize = 0;
+  outIdx: usize = 0;
+  outMean: usize = 0;
+  outSd: usize = 0;
+  outZ: usize = 0;
+  keys: usize = 0;
+  keyCap: i32 = 0;
+  keyHi: i32 = 0; // 1 + largest key seen (what a snapshot must keep)
 }
 
 function create(batchCap: i32, minSamples: i32, threshold: f64): i32 {
