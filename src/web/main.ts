@@ -13,7 +13,7 @@ import { LatencyTracker } from "./ui/latency-tracker";
 import { LongTaskMonitor } from "./ui/long-tasks";
 import { RenderScheduler } from "./ui/render-scheduler";
 import { StateView } from "./ui/state-view";
-import { gatewayLag, TopicBrowser } from "./ui/topic-browser";
+import { consumerLag, TopicBrowser } from "./ui/topic-browser";
 import type { ConsoleWorkerApi, GatewayInfo } from "./worker";
 import type { KeptMetric } from "./worker/chart-aggregator";
 import "./styles.css";
@@ -52,7 +52,7 @@ const worker = Comlink.wrap<ConsoleWorkerApi>(new Worker(new URL("./worker.ts", 
 
 const browser = new TopicBrowser($("topics"), (body) => {
   const subscribed = info?.topics.map((t) => t.name) ?? topics ?? [];
-  void worker.setLag(gatewayLag(body, subscribed, "eddy-gateway"));
+  void worker.setGroupLag(consumerLag(body, subscribed));
 });
 browser.start();
 
@@ -96,6 +96,7 @@ const debug = {
   longTasks: () => ({ supported: longTasks.supported, ...longTasks.summary() }),
   resetLongTasks: () => longTasks.reset(),
   maxDrawMs: () => scheduler.maxDrawMs,
+  drawStats: () => Object.fromEntries(panels.map((p) => [p.chart.id, { ...p.drawStats }])),
   drawn: () => Object.fromEntries(panels.map((p) => [p.chart.id, p.root.dataset.drawn ?? "none"])),
 };
 (window as unknown as { eddy: typeof debug }).eddy = debug;

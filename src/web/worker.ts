@@ -7,7 +7,7 @@
 import * as Comlink from "comlink";
 import { decodeFrame } from "../core/frames/decode";
 import { FrameError } from "../core/frames/format";
-import type { SourceInfo, TopicInfo } from "../core/frames/protocol";
+import type { BackpressureMessage, SourceInfo, StatsMessage, TopicInfo } from "../core/frames/protocol";
 import { wasmKernels } from "../core/pipeline/kernel-factory";
 import type { OutputRow } from "../core/pipeline/rows";
 import { instantiateCore } from "../core/wasm";
@@ -33,9 +33,16 @@ export interface GatewayInfo {
 }
 
 let engine: ConsoleEngine | undefined;
+let notify: (s: ConnectionState) => void = () => {};
+let recovering = false;
+let coreErrors = 0;
+let lastCoreError: string | null = null;
 let socket: GatewaySocket | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
 let inFlight = false;
+let gatewayStats: StatsMessage | null = null;
+let backpressure: BackpressureMessage["state"] = "ok";
+let gatewayLagKnown = false;
 let skippedUpdates = 0;
 
 const api = {
@@ -51,38 +58,57 @@ const api = {
   ): Promise<void> {
     onState({ kind: "loading", detail: "loading the analytics core (eddy.wasm)" });
     try {
-      engine ??= new ConsoleEngine(wasmKernels(await instantiateCore()));
+      engine ??= await newEngine();
     } catch (err) {
-      onState({ kind: "failed", reason: `could not load eddy.wasm: ${err instanceof Error ? err.message : String(err)}` });
+      onState({ kind: "failed", reason: `could not load eddy.wasm: ${message(err)}` });
       throw err;
     }
-    const e = engine;
+    notify = onState;
     socket?.close();
     socket = new GatewaySocket(opts.url, {
-      hello: () => ({ type: "hello", v: 1, ...e.helloState(), ...(opts.topics ? { topics: opts.topics } : {}), results: false }),
+      hello: () => ({ type: "hello", v: 1, ...engine!.helloState(), ...(opts.topics ? { topics: opts.topics } : {}), results: false }),
       onWelcome: (w) => onInfo({ source: w.source, topics: w.topics }),
       onFrame: (data) => {
+        if (recovering) return;
         try {
-          e.ingest(decodeFrame(data), Date.now());
+          engine!.ingest(decodeFrame(data), Date.now());
         } catch (err) {
-          e.rejected();
+          engine!.rejected();
           // A delta that does not fit means our dictionaries diverged: start over with epoch null.
           if (err instanceof FrameError) socket?.reconnect(`bad frame: ${err.message}`);
-          else throw err;
+          else void recover(err);
         }
       },
-      onMessage: () => {},
+      onMessage: (m) => {
+        if (m.type === "stats") {
+          gatewayStats = m;
+          // Additive protocol field: a gateway that reports its own lag wins over group lags.
+          const lag = (m as { lag?: unknown }).lag;
+          if (typeof lag === "number") {
+            gatewayLagKnown = true;
+            engine!.setLag({ lag, of: "gateway" });
+          }
+        } else if (m.type === "backpressure") {
+          backpressure = m.state;
+        }
+      },
       onState,
     });
     socket.open();
     clearInterval(timer);
     timer = setInterval(() => {
       // Never queue updates behind a busy main thread: skip this one and count it.
-      if (inFlight) {
-        skippedUpdates++;
+      if (inFlight || recovering) {
+        if (inFlight) skippedUpdates++;
         return;
       }
-      const d = e.update(Date.now());
+      let d: ChartData;
+      try {
+        d = engine!.update(Date.now());
+      } catch (err) {
+        void recover(err);
+        return;
+      }
       inFlight = true;
       Promise.resolve(onUpdate(Comlink.transfer(d, transferables(d)))).finally(() => {
         inFlight = false;
@@ -97,14 +123,14 @@ const api = {
     socket = undefined;
   },
 
-  /** The gateway's consumer lag, as the main thread read it from /api/topics. */
-  setLag(lag: number | null): void {
-    engine?.setLag(lag);
+  /** A consumer group's lag from /api/topics (shown unless the gateway reports its own). */
+  setGroupLag(lag: { lag: number; of: string } | null): void {
+    if (!gatewayLagKnown) engine?.setLag(lag);
   },
 
-  /** Counters, plus updates skipped because the main thread was still drawing. */
-  stats(): EngineStats & { skippedUpdates: number } {
-    return { ...(engine?.stats() ?? emptyStats()), skippedUpdates };
+  /** Counters, updates skipped because the main thread was still drawing, and the gateway's view. */
+  stats(): EngineStats & { skippedUpdates: number; backpressure: string; gateway: StatsMessage | null; coreErrors: number; lastCoreError: string | null } {
+    return { ...(engine?.stats() ?? emptyStats()), skippedUpdates, backpressure, gateway: gatewayStats, coreErrors, lastCoreError };
   },
 
   /** Final rows of closed windows the worker computed (for checks against the headless runner). */
@@ -117,6 +143,39 @@ const api = {
     return engine?.closedWindows(metric) ?? [];
   },
 };
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A pipeline on a fresh core instance (its own linear memory). */
+async function newEngine(): Promise<ConsoleEngine> {
+  return new ConsoleEngine(wasmKernels(await instantiateCore()));
+}
+
+/**
+ * The analytics core trapped (a kernel bug, out of memory): its memory can no longer be
+ * trusted, so the worker says so, waits (longer after each failure, up to 30 s), starts a new
+ * core with empty state and reconnects with no dictionaries. The page keeps its last charts.
+ */
+async function recover(err: unknown): Promise<void> {
+  if (recovering) return;
+  recovering = true;
+  coreErrors++;
+  lastCoreError = message(err);
+  const waitMs = Math.min(30_000, 1000 * 2 ** Math.min(coreErrors - 1, 5));
+  notify({ kind: "failed", reason: `analytics core error (${lastCoreError}); restarting it with empty state in ${waitMs / 1000} s` });
+  console.error("eddy worker: analytics core error", err);
+  await new Promise((r) => setTimeout(r, waitMs));
+  try {
+    engine?.destroy();
+  } catch {
+    // The broken instance is dropped whatever its state.
+  }
+  engine = await newEngine();
+  recovering = false;
+  socket?.reconnect("analytics core restarted");
+}
 
 function emptyStats(): EngineStats {
   return { epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0, badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0 };

@@ -32,7 +32,6 @@ export const anomaliesChart: ChartModule = {
           r: a.amount,
           fill: cat,
           fillOpacity: 0.75,
-          title: Array.from(a.y, (z, i) => `${cat[i]}: $${a.amount[i].toFixed(2)}, z = ${z.toFixed(2)}`),
         }),
       ],
     });

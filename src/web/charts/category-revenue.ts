@@ -27,7 +27,6 @@ export const categoryRevenueChart: ChartModule = {
           stroke: z,
           fill: Array.from(s.partial, (p, i) => (p ? "white" : z[i])),
           r: 2.5,
-          title: Array.from(s.y, (v, i) => `${z[i]}: $${v.toFixed(2)}${s.partial[i] ? " (open)" : ""}`),
         }),
       ],
     });

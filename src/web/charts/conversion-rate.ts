@@ -31,7 +31,6 @@ export const conversionChart: ChartModule = {
           stroke: z,
           fill: Array.from(s.partial, (p, i) => (p ? "white" : z[i])),
           r: 2.5,
-          title: Array.from(s.y, (v, i) => `${z[i]}: ${(v * 100).toFixed(2)} %`),
         }),
       ],
     });

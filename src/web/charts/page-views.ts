@@ -26,7 +26,6 @@ export const pageViewsChart: ChartModule = {
           fill: s.y,
           fillOpacity: partialOpacity(s),
           inset: 0.5,
-          title: Array.from(s.y, (v, i) => `${s.keys[s.k[i]]} ${new Date(s.x[i]).toISOString().slice(11, 16)}Z: ${v} views`),
         }),
       ],
     });

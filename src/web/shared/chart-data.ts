@@ -46,8 +46,10 @@ export interface WorkerHealth {
   lateTotal: number;
   /** Main-lane watermark, epoch ms (-Infinity before the first event). */
   watermark: number;
-  /** Consumer lag of the gateway on the subscribed topics (messages), null when unknown. */
+  /** Consumer lag on the subscribed topics (messages), null when unknown. */
   lag: number | null;
+  /** Whose lag: "gateway" (from its stats) or the consumer group with the most lag. */
+  lagOf: string | null;
   /** Frames received. */
   frames: number;
   /** Open sessions held by the session operator. */

@@ -8,6 +8,11 @@ export class ChartPanel {
   readonly root: HTMLElement;
   private readonly body: HTMLElement;
   private hasFigure = false;
+  // Width from a ResizeObserver: reading clientWidth while drawing would force a synchronous
+  // layout of everything mutated earlier in the same frame.
+  private width = 400;
+  /** Draw times of this chart: count, total and longest, ms. */
+  readonly drawStats = { n: 0, totalMs: 0, maxMs: 0 };
 
   constructor(readonly chart: ChartModule) {
     this.root = el("section", "panel");
@@ -16,13 +21,15 @@ export class ChartPanel {
     this.body = el("div", "chart-body");
     this.body.append(el("p", "empty", "Loading…"));
     this.root.append(this.body);
+    new ResizeObserver((entries) => {
+      for (const e of entries) this.width = Math.max(240, Math.floor(e.contentRect.width));
+    }).observe(this.body);
   }
 
   /** Draws `d`; returns the time it took in ms. */
   draw(d: ChartData): number {
     const t0 = performance.now();
-    const width = Math.max(240, this.body.clientWidth || 400);
-    const fig = this.chart.render(d, width);
+    const fig = this.chart.render(d, this.width);
     if (fig) {
       this.body.replaceChildren(fig);
       this.hasFigure = true;
@@ -31,6 +38,10 @@ export class ChartPanel {
       this.hasFigure = false;
     }
     this.root.dataset.drawn = fig ? "data" : "empty";
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    this.drawStats.n++;
+    this.drawStats.totalMs += ms;
+    this.drawStats.maxMs = Math.max(this.drawStats.maxMs, ms);
+    return ms;
   }
 }

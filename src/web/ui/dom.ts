@@ -28,5 +28,5 @@ export function ms(v: number): string {
 
 /** An epoch-ms instant as ISO-8601 UTC to the second, or "–". */
 export function instant(t: number): string {
-  return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 19) + "Z" : "–";
+  return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 19).replace("T", " ") + "Z" : "–";
 }

@@ -46,7 +46,7 @@ export class HealthStrip {
     set("latency", `${ms(m.latency.p50)} / ${ms(m.latency.p99)}`);
     set("dropped", `${count(w.droppedEvents)} / ${count(m.skippedUpdates)}`);
     set("watermark", instant(w.watermark));
-    set("lag", w.lag === null ? "–" : count(w.lag));
+    set("lag", w.lag === null ? "–" : `${count(w.lag)}${w.lagOf ? ` (${w.lagOf})` : ""}`);
     set("late", `${count(w.lateTotal)} / ${count(w.invalidTotal)}`);
     set("sessions", count(w.openSessions));
     set("longtasks", String(m.longTasks));

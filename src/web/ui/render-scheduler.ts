@@ -1,7 +1,8 @@
 /**
  * Draws updates on animation frames without long tasks: an update marks every chart dirty, and
- * each frame draws dirty charts until a time budget is spent (at least one per frame), so one
- * frame's work stays far below 50 ms however many charts there are. A newer update replaces a
+ * each frame draws one dirty chart, plus more only while the frame's time budget allows
+ * another draw as long as the longest so far, so one frame's work stays far below 50 ms
+ * however many charts there are. A newer update replaces a
  * not-yet-drawn one (its latencies are kept and count from when the newer one is drawn). The
  * promise of `accept` resolves once the update is on screen: the worker waits for it before
  * posting again, so updates never queue up behind a slow main thread.
@@ -48,7 +49,7 @@ export class RenderScheduler {
     do {
       const panel = this.dirty.shift()!;
       this.maxDrawMs = Math.max(this.maxDrawMs, panel.draw(d));
-    } while (this.dirty.length && performance.now() - t0 < this.budgetMs);
+    } while (this.dirty.length && performance.now() - t0 + this.maxDrawMs < this.budgetMs);
     if (this.dirty.length) {
       this.schedule();
       return;

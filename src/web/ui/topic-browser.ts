@@ -13,7 +13,7 @@ export interface TopicsResponse {
   topics: {
     name: string;
     kind: string | null;
-    partitions: { partition: number; low: number; high: number; messages: number }[];
+    partitions: { partition: number; low: number | string; high: number | string; messages: number }[];
     groups?: { groupId: string; lag: number; partitions: { partition: number; offset: number; lag: number }[] }[];
   }[];
 }
@@ -89,7 +89,7 @@ export class TopicBrowser {
     for (const t of [...body.topics].sort((a, b) => a.name.localeCompare(b.name))) {
       const r = document.createElement("tr");
       r.dataset.topic = t.name;
-      const low = t.partitions.map((p) => `${p.partition}: ${count(p.low)} → ${count(p.high)}`).join(", ");
+      const low = t.partitions.map((p) => `${p.partition}: ${count(Number(p.low))} → ${count(Number(p.high))}`).join(", ");
       const messages = t.partitions.reduce((a, p) => a + p.messages, 0);
       const lag = (t.groups ?? []).map((g) => `${g.groupId}: ${count(g.lag)}`).join(", ") || "–";
       for (const text of [t.name, t.kind ?? "–", String(t.partitions.length), low, count(messages), lag]) r.append(el("td", undefined, text));
@@ -149,14 +149,17 @@ export class TopicBrowser {
 }
 
 /**
- * Consumer lag of the gateway on the topics it forwards: the summed lag of the groups whose id
- * starts with `groupPrefix`, over `topics`; null when no such group is listed (e.g. the embedded source).
+ * The consumer group with the most lag summed over `topics` (e.g. the headless runner's), or
+ * null when no group reads them. The gateway's own groups are not listed by the API (it
+ * commits nothing); when its stats carry a lag, that one is shown instead.
  */
-export function gatewayLag(body: TopicsResponse, topics: string[], groupPrefix: string): number | null {
-  let lag: number | null = null;
+export function consumerLag(body: TopicsResponse, topics: string[]): { lag: number; of: string } | null {
+  const byGroup = new Map<string, number>();
   for (const t of body.topics) {
     if (!topics.includes(t.name)) continue;
-    for (const g of t.groups ?? []) if (g.groupId.startsWith(groupPrefix)) lag = (lag ?? 0) + g.lag;
+    for (const g of t.groups ?? []) byGroup.set(g.groupId, (byGroup.get(g.groupId) ?? 0) + g.lag);
   }
-  return lag;
+  let best: { lag: number; of: string } | null = null;
+  for (const [of, lag] of byGroup) if (!best || lag > best.lag) best = { lag, of };
+  return best;
 }

@@ -14,7 +14,7 @@ export interface AggregatorOptions {
   windows?: number;
   /** Products shown in the page-view chart, most viewed first (default 12). */
   topProducts?: number;
-  /** Newest anomalies shown (default 300). */
+  /** Newest anomalies shown (default 200). */
   anomalies?: number;
   /** Open-session samples kept (default 480: two minutes at 4 updates a second). */
   sessionSamples?: number;
@@ -80,7 +80,7 @@ export class ChartAggregator {
   private sessionAt = 0;
 
   constructor(opts: AggregatorOptions = {}) {
-    this.o = { windows: 15, topProducts: 12, anomalies: 300, sessionSamples: 480, keepFinal: 60, ...opts };
+    this.o = { windows: 15, topProducts: 12, anomalies: 200, sessionSamples: 480, keepFinal: 60, ...opts };
     const keep = Math.max(this.o.keepFinal, this.o.windows + 5);
     this.finals = Object.fromEntries(KEPT_METRICS.map((m) => [m, new WindowStore(keep)])) as Record<KeptMetric, WindowStore>;
     this.sessionX = new Float64Array(this.o.sessionSamples);

@@ -41,7 +41,7 @@ export class ConsoleEngine {
   private pendingTs = new Float64Array(1 << 16);
   private pendingN = 0;
   private readonly rate = new RateMeter();
-  private lag: number | null = null;
+  private lag: { lag: number; of: string } | null = null;
   private readonly s: EngineStats = {
     epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0,
     badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0,
@@ -89,8 +89,8 @@ export class ConsoleEngine {
     this.s.badFrames++;
   }
 
-  /** The gateway's consumer lag (from /api/topics), null when unknown. */
-  setLag(lag: number | null): void {
+  /** Consumer lag to show: the gateway's own, or a consumer group's from /api/topics. */
+  setLag(lag: { lag: number; of: string } | null): void {
     this.lag = lag;
   }
 
@@ -154,11 +154,17 @@ export class ConsoleEngine {
         invalidTotal: this.s.invalidTotal,
         lateTotal: this.s.lateTotal,
         watermark: this.s.watermark,
-        lag: this.lag,
+        lag: this.lag?.lag ?? null,
+        lagOf: this.lag?.of ?? null,
         frames: this.s.frames,
         openSessions,
       },
     };
+  }
+
+  /** Frees the pipeline's kernels. */
+  destroy(): void {
+    this.pipeline.destroy();
   }
 
   /** Counters (a copy). */
