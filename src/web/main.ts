@@ -96,6 +96,7 @@ const debug = {
   longTasks: () => ({ supported: longTasks.supported, ...longTasks.summary() }),
   resetLongTasks: () => longTasks.reset(),
   maxDrawMs: () => scheduler.maxDrawMs,
+  maxFrameMs: () => scheduler.maxFrameMs,
   drawStats: () => Object.fromEntries(panels.map((p) => [p.chart.id, { ...p.drawStats }])),
   drawn: () => Object.fromEntries(panels.map((p) => [p.chart.id, p.root.dataset.drawn ?? "none"])),
 };

@@ -38,6 +38,7 @@ interface Result {
   longTasks: number;
   maxLongTaskMs: number;
   maxDrawMs: number;
+  maxFrameMs: number;
   p50: number;
   p99: number;
   keptUp: boolean;
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
         longTasks: lt.count,
         maxLongTaskMs: Math.round(lt.maxMs),
         maxDrawMs: Math.round(await eddy(page, "maxDrawMs")),
+        maxFrameMs: Math.round(await eddy(page, "maxFrameMs")),
         p50: Math.round(lat.p50),
         p99: Math.round(lat.p99),
         keptUp: skipped === 0 && processedPerSec >= rate * 0.95,
