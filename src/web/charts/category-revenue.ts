@@ -1,6 +1,6 @@
 /** Revenue per category over 5-minute windows sliding every minute (SPEC category_revenue). */
 import * as Plot from "@observablehq/plot";
-import { CHART_HEIGHT, type ChartModule, names } from "./chart";
+import { byFinality, CHART_HEIGHT, type ChartModule, names } from "./chart";
 
 /** See the module comment. */
 export const categoryRevenueChart: ChartModule = {
@@ -12,6 +12,7 @@ export const categoryRevenueChart: ChartModule = {
     const s = d.categoryRevenue;
     if (s.x.length === 0) return null;
     const z = names(s);
+    const f = byFinality(s);
     return Plot.plot({
       width,
       height: CHART_HEIGHT,
@@ -21,13 +22,10 @@ export const categoryRevenueChart: ChartModule = {
       color: { legend: true, domain: [...s.keys].sort() },
       marks: [
         Plot.lineY({ length: s.x.length }, { x: s.x, y: s.y, z, stroke: z }),
-        Plot.dot({ length: s.x.length }, {
-          x: s.x,
-          y: s.y,
-          stroke: z,
-          fill: Array.from(s.partial, (p, i) => (p ? "white" : z[i])),
-          r: 2.5,
-        }),
+        // Closed windows filled, open (partial) ones hollow: two marks, since a fill channel that
+        // mixes series names and a literal colour would send "white" through the colour scale.
+        Plot.dot({ length: f.final.x.length }, { x: f.final.x, y: f.final.y, fill: f.final.z, r: 2.5 }),
+        Plot.dot({ length: f.open.x.length }, { x: f.open.x, y: f.open.y, stroke: f.open.z, fill: "white", r: 2.5 }),
       ],
     });
   },

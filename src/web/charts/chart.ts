@@ -36,3 +36,15 @@ export function plus(a: Float64Array, d: number): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i] + d;
   return out;
 }
+
+/** Points of a keyed series split into closed-window (final) and open-window (partial) ones. */
+export function byFinality(s: KeyedSeries): Record<"final" | "open", { x: number[]; y: number[]; z: string[] }> {
+  const out = { final: { x: [] as number[], y: [] as number[], z: [] as string[] }, open: { x: [] as number[], y: [] as number[], z: [] as string[] } };
+  for (let i = 0; i < s.x.length; i++) {
+    const o = s.partial[i] ? out.open : out.final;
+    o.x.push(s.x[i]);
+    o.y.push(s.y[i]);
+    o.z.push(s.keys[s.k[i]]);
+  }
+  return out;
+}

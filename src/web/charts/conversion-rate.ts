@@ -4,7 +4,7 @@
  * purchases / views.
  */
 import * as Plot from "@observablehq/plot";
-import { CHART_HEIGHT, type ChartModule, names } from "./chart";
+import { byFinality, CHART_HEIGHT, type ChartModule, names } from "./chart";
 
 /** See the module comment. */
 export const conversionChart: ChartModule = {
@@ -16,6 +16,7 @@ export const conversionChart: ChartModule = {
     const s = d.conversion;
     if (s.x.length === 0) return null;
     const z = names(s);
+    const f = byFinality(s);
     return Plot.plot({
       width,
       height: CHART_HEIGHT,
@@ -25,13 +26,10 @@ export const conversionChart: ChartModule = {
       color: { legend: true, domain: s.keys },
       marks: [
         Plot.lineY({ length: s.x.length }, { x: s.x, y: s.y, z, stroke: z }),
-        Plot.dot({ length: s.x.length }, {
-          x: s.x,
-          y: s.y,
-          stroke: z,
-          fill: Array.from(s.partial, (p, i) => (p ? "white" : z[i])),
-          r: 2.5,
-        }),
+        // Closed windows filled, open (partial) ones hollow: two marks, since a fill channel that
+        // mixes series names and a literal colour would send "white" through the colour scale.
+        Plot.dot({ length: f.final.x.length }, { x: f.final.x, y: f.final.y, fill: f.final.z, r: 2.5 }),
+        Plot.dot({ length: f.open.x.length }, { x: f.open.x, y: f.open.y, stroke: f.open.z, fill: "white", r: 2.5 }),
       ],
     });
   },
