@@ -64,6 +64,18 @@ export class Win {
   inWm: usize = 0;
   /** Holds the scalar watermark when a batch has one watermark for all events. */
   wmCell: usize = 0;
+  /** The batch's watermark column and its stride (0 for a scalar), during window_process. */
+  wmPtr: usize = 0;
+  wmStride: usize = 0;
+  // Entry B of the two-entry window cache of the process loops (entry A lives in locals):
+  // the previously current window (tumbling) or pane (pane mode), valid during one batch.
+  bLo: f64 = Infinity;
+  bHi: f64 = -Infinity;
+  /** Tumbling: the window's end; pane mode: end of the last window holding the pane. */
+  bEnd: f64 = 0;
+  bIdx: i64 = 0;
+  bSlot: usize = 0;
+  bLateAt: i32 = 0;
   late: usize = 0;
   /** Per-batch window cache of the generic path: `per` slot pointers and their f64 ends. */
   cacheSlots: usize = 0;

@@ -139,49 +139,81 @@ export function window_open_count(h: i32): i32 {
   return w.paneMode ? paneOpenCount(w) : w.nOpen;
 }
 
-// The hot path for tumbling count(+sum): one window per event, 16-byte records. The last two
-// windows are cached (A = current, B = previous), so the floor division and the slot lookup
-// run only when an event leaves both: out-of-order events near a window boundary alternate
-// between two windows, and a one-entry cache would miss on each of them.
-function processTumbling(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
-  const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue, late = w.late;
-  const size = w.size;
+/**
+ * First index j in [from, n) with wm[j] >= x, else n: galloping then binary search, which is
+ * exact because a wm column never decreases (the watermark kernel's guarantee, required of
+ * every caller). With a scalar watermark (stride 0) all events share it.
+ */
+function firstAtLeast(wmPtr: usize, wmStride: usize, from: i32, n: i32, x: f64): i32 {
+  if (wmStride == 0) return load<f64>(wmPtr) >= x ? from : n;
+  if (from >= n || load<f64>(wmPtr + (<usize>from << 3)) >= x) return from;
+  // wm[lo] < x; gallop until wm[hi] >= x or past the end
+  let lo = from, step = 1;
+  let hi = from + 1;
+  while (hi < n && !(load<f64>(wmPtr + (<usize>hi << 3)) >= x)) {
+    lo = hi;
+    step <<= 1;
+    hi = lo + step;
+  }
+  if (hi > n) hi = n;
+  // invariant: wm[lo] < x, and hi == n or wm[hi] >= x
+  while (hi - lo > 1) {
+    const mid = lo + ((hi - lo) >> 1);
+    if (load<f64>(wmPtr + (<usize>mid << 3)) >= x) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+// The hot path for tumbling count(+sum): one window per event, 16-byte records.
+// Two windows are cached: A (current) in locals, B (the previous one) in the instance, so
+// the floor division and the slot lookup run only when an event leaves both (out-of-order
+// events near a boundary alternate between two windows). Keeping B out of the locals keeps
+// the loop's live values in registers. Per cached window, lateAt = the first event index
+// from which the watermark has passed its end (firstAtLeast), so lateness is an integer
+// compare and the wm column is read only when an event enters a new window; the slot is made
+// on entry unless the event is already late (then every later event of that window is too).
+function processTumbling(w: Win, n: i32): i32 {
+  const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue;
   let keyCap = <u32>w.keyCap;
-  let lo = Infinity, hi = -Infinity, win: i64 = 0, sp: usize = 0, recs: usize = 0, keys: usize = 0;
-  let lo2 = Infinity, hi2 = -Infinity, win2: i64 = 0, sp2: usize = 0, recs2: usize = 0, keys2: usize = 0;
+  let lo = Infinity, hi = -Infinity, lateAt = 0, sp: usize = 0, recs: usize = 0;
+  w.bLo = Infinity;
+  w.bHi = -Infinity;
+  w.bSlot = 0;
   let nl = 0;
   for (let i = 0; i < n; i++) {
     const t = load<f64>(inTime + (<usize>i << 3));
-    const wmi = load<f64>(wmPtr + <usize>i * wmStride);
     if (!(t >= lo && t < hi)) {
-      if (t >= lo2 && t < hi2) {
-        let x = lo; lo = lo2; lo2 = x;
-        x = hi; hi = hi2; hi2 = x;
-        const y = win; win = win2; win2 = y;
-        let z = sp; sp = sp2; sp2 = z;
-        z = recs; recs = recs2; recs2 = z;
-        z = keys; keys = keys2; keys2 = z;
+      if (t >= w.bLo && t < w.bHi) {
+        const x = lo, y = hi, z = lateAt, q = sp;
+        lo = w.bLo;
+        hi = w.bHi;
+        lateAt = w.bLateAt;
+        sp = w.bSlot;
+        w.bLo = x;
+        w.bHi = y;
+        w.bLateAt = z;
+        w.bSlot = q;
       } else {
         if (!(t - t == 0)) {
-          store<u32>(late + (<usize>(nl++) << 2), i);
+          store<u32>(w.late + (<usize>(nl++) << 2), i);
           continue;
         }
-        lo2 = lo; hi2 = hi; win2 = win; sp2 = sp; recs2 = recs; keys2 = keys;
-        win = floorDiv(toMs(t), size);
-        lo = <f64>(win * size);
-        hi = lo + <f64>size;
-        sp = 0;
+        w.bLo = lo;
+        w.bHi = hi;
+        w.bLateAt = lateAt;
+        w.bSlot = sp;
+        const win = floorDiv(toMs(t), w.size);
+        lo = <f64>(win * w.size);
+        hi = lo + <f64>w.size; // tumbling: the window's end
+        lateAt = firstAtLeast(w.wmPtr, w.wmStride, i, n, hi);
+        sp = lateAt > i ? changetype<usize>(slotFor(w, win)) : 0;
       }
+      recs = sp ? changetype<Slot>(sp).recs : 0;
     }
-    // tumbling: the window's end is hi
-    if (hi <= wmi) {
-      store<u32>(late + (<usize>(nl++) << 2), i);
+    if (i >= lateAt) {
+      store<u32>(w.late + (<usize>(nl++) << 2), i);
       continue;
-    }
-    if (sp == 0) {
-      sp = changetype<usize>(slotFor(w, win));
-      recs = changetype<Slot>(sp).recs;
-      keys = changetype<Slot>(sp).keys;
     }
     const k = load<u32>(inKey + (<usize>i << 2));
     if (k >= keyCap) {
@@ -189,17 +221,12 @@ function processTumbling(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
       growKeys(w, k);
       keyCap = <u32>w.keyCap;
       recs = changetype<Slot>(sp).recs;
-      keys = changetype<Slot>(sp).keys;
-      if (sp2) {
-        recs2 = changetype<Slot>(sp2).recs;
-        keys2 = changetype<Slot>(sp2).keys;
-      }
     }
     const rec = recs + (<usize>k << 4);
     const c = load<u32>(rec, R_COUNT);
     if (c == 0) {
       const s = changetype<Slot>(sp);
-      store<u32>(keys + (<usize>s.nkeys << 2), k);
+      store<u32>(s.keys + (<usize>s.nkeys << 2), k);
       s.nkeys++;
     }
     store<u32>(rec, c + 1, R_COUNT);
@@ -209,57 +236,62 @@ function processTumbling(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
 }
 
 // Sliding count / sum / min / max in pane mode (window-pane-util.ts): one pane record per
-// event; windows whose end the watermark passes are frozen before the event is added.
-function processPanes(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
+// event; windows whose end the watermark passes are frozen before the event is added. The
+// pane cache works as in processTumbling (lateAt per pane: from there its last window has
+// closed); freezeAt = the first index whose watermark reaches the next window end.
+function processPanes(w: Win, n: i32): i32 {
   paneCompact(w);
-  const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue, late = w.late;
-  const slide = w.slide, sizeF = <f64>w.size, stride = <usize>w.stride, doSum = (w.flags & F_SUM) != 0;
+  const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue;
+  const stride = <usize>w.stride, doSum = (w.flags & F_SUM) != 0;
   let keyCap = <u32>w.keyCap;
-  let nextFreeze = w.nextFreezeEnd;
-  // two cached panes (A current, B previous), as in processTumbling; lastEnd = end of the
-  // last window holding the pane
-  let lo = Infinity, hi = -Infinity, lastEnd: f64 = 0, pane: i64 = 0, sp: usize = 0, recs: usize = 0;
-  let lo2 = Infinity, hi2 = -Infinity, lastEnd2: f64 = 0, pane2: i64 = 0, sp2: usize = 0, recs2: usize = 0;
+  let freezeAt = firstAtLeast(w.wmPtr, w.wmStride, 0, n, w.nextFreezeEnd);
+  let lo = Infinity, hi = -Infinity, lateAt = 0, sp: usize = 0, recs: usize = 0;
+  w.bLo = Infinity;
+  w.bHi = -Infinity;
+  w.bSlot = 0;
   let nl = 0;
   for (let i = 0; i < n; i++) {
     const t = load<f64>(inTime + (<usize>i << 3));
-    const wmi = load<f64>(wmPtr + <usize>i * wmStride);
     if (!(t >= lo && t < hi)) {
-      if (t >= lo2 && t < hi2) {
-        let x = lo; lo = lo2; lo2 = x;
-        x = hi; hi = hi2; hi2 = x;
-        x = lastEnd; lastEnd = lastEnd2; lastEnd2 = x;
-        const y = pane; pane = pane2; pane2 = y;
-        let z = sp; sp = sp2; sp2 = z;
-        z = recs; recs = recs2; recs2 = z;
+      if (t >= w.bLo && t < w.bHi) {
+        const x = lo, y = hi, z = lateAt, q = sp;
+        lo = w.bLo;
+        hi = w.bHi;
+        lateAt = w.bLateAt;
+        sp = w.bSlot;
+        w.bLo = x;
+        w.bHi = y;
+        w.bLateAt = z;
+        w.bSlot = q;
       } else {
         if (!(t - t == 0)) {
-          store<u32>(late + (<usize>(nl++) << 2), i);
+          store<u32>(w.late + (<usize>(nl++) << 2), i);
           continue;
         }
-        lo2 = lo; hi2 = hi; lastEnd2 = lastEnd; pane2 = pane; sp2 = sp; recs2 = recs;
-        pane = floorDiv(toMs(t), slide);
-        lo = <f64>(pane * slide);
-        hi = lo + <f64>slide;
-        lastEnd = lo + sizeF;
-        sp = 0;
+        w.bLo = lo;
+        w.bHi = hi;
+        w.bLateAt = lateAt;
+        w.bSlot = sp;
+        const pane = floorDiv(toMs(t), w.slide);
+        lo = <f64>(pane * w.slide);
+        hi = lo + <f64>w.slide;
+        // late once the last window holding the pane has closed
+        lateAt = firstAtLeast(w.wmPtr, w.wmStride, i, n, lo + <f64>w.size);
+        sp = lateAt > i ? changetype<usize>(slotFor(w, pane)) : 0;
       }
+      recs = sp ? changetype<Slot>(sp).recs : 0;
     }
-    if (lastEnd <= wmi) {
-      store<u32>(late + (<usize>(nl++) << 2), i);
+    if (i >= lateAt) {
+      store<u32>(w.late + (<usize>(nl++) << 2), i);
       continue;
     }
-    if (wmi >= nextFreeze) {
-      freezeTo(w, wmi);
-      nextFreeze = w.nextFreezeEnd;
+    if (i >= freezeAt) {
+      freezeTo(w, load<f64>(w.wmPtr + <usize>i * w.wmStride));
+      freezeAt = firstAtLeast(w.wmPtr, w.wmStride, i, n, w.nextFreezeEnd);
       // freezing may retire pane B (never A: its last window is still open); forget B
-      lo2 = Infinity;
-      hi2 = -Infinity;
-      sp2 = 0;
-    }
-    if (sp == 0) {
-      sp = changetype<usize>(slotFor(w, pane));
-      recs = changetype<Slot>(sp).recs;
+      w.bLo = Infinity;
+      w.bHi = -Infinity;
+      w.bSlot = 0;
     }
     const k = load<u32>(inKey + (<usize>i << 2));
     if (k >= keyCap) {
@@ -267,7 +299,6 @@ function processPanes(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
       growKeys(w, k);
       keyCap = <u32>w.keyCap;
       recs = changetype<Slot>(sp).recs;
-      if (sp2) recs2 = changetype<Slot>(sp2).recs;
     }
     const v = load<f64>(inValue + (<usize>i << 3));
     const rec = recs + <usize>k * stride;
@@ -365,7 +396,8 @@ function processGeneric(w: Win, n: i32, wmPtr: usize, wmStride: usize): i32 {
 
 /**
  * Adds events 0..n-1 of the input columns. Watermark per event: the wm column when
- * `useWmColumn` is non-zero, else `wm` for the whole batch. Returns the number of late
+ * `useWmColumn` is non-zero (it must never decrease, within and across batches: the
+ * watermark kernel's output does not), else `wm` for the whole batch. Returns the number of late
  * events (indices at window_late) or a negative ERR_*. ERR_KEY_RANGE leaves the batch
  * partly applied (a key id >= 2^28 is a host bug).
  */
@@ -373,16 +405,16 @@ export function window_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
   const w = get(h);
   if (!w) return ERR_HANDLE;
   if (n < 0 || n > w.batchCap) return ERR_BATCH;
-  let wmPtr = w.inWm;
-  let wmStride: usize = 8;
+  w.wmPtr = w.inWm;
+  w.wmStride = 8;
   if (!useWmColumn) {
     store<f64>(w.wmCell, wm);
-    wmPtr = w.wmCell;
-    wmStride = 0;
+    w.wmPtr = w.wmCell;
+    w.wmStride = 0;
   }
-  if (w.paneMode) return processPanes(w, n, wmPtr, wmStride);
-  if (w.per == 1 && (w.flags & ~F_SUM) == 0) return processTumbling(w, n, wmPtr, wmStride);
-  return processGeneric(w, n, wmPtr, wmStride);
+  if (w.paneMode) return processPanes(w, n);
+  if (w.per == 1 && (w.flags & ~F_SUM) == 0) return processTumbling(w, n);
+  return processGeneric(w, n, w.wmPtr, w.wmStride);
 }
 
 /**

@@ -59,6 +59,25 @@ function floorDiv(t: number, d: number): number {
   return q;
 }
 
+/** First index j in [from, n) with wm[j] >= x (wm never decreases), else n. */
+function firstAtLeast(wm: Float64Array, stride: number, from: number, n: number, x: number): number {
+  if (stride === 0) return wm[0]! >= x ? from : n;
+  if (from >= n || wm[from]! >= x) return from;
+  let lo = from, step = 1, hi = from + 1;
+  while (hi < n && !(wm[hi]! >= x)) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > n) hi = n;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (wm[mid]! >= x) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 function setInsert(s: Slot, v: number): boolean {
   let set = s.set;
   if ((s.setSize + 1) * 2 > set.length) {
@@ -172,60 +191,67 @@ export class JsPortWindow implements WindowAggregate {
     return this.late.subarray(0, nl);
   }
 
+  // entry B of the two-entry window cache (entry A lives in locals), as in the kernel
+  private bLo = Infinity;
+  private bHi = -Infinity;
+  private bLateAt = 0;
+  private bSlot: Slot | null = null;
+
   private tumbling(n: number, time: Float64Array, key: Uint32Array, value: Float64Array, wm: Float64Array, wmStride: number): number {
     const size = this.spec.sizeMs, late = this.late, doSum = this.spec.sum;
     let keyCap = this.keyCap;
-    // two cached windows (A current, B previous), as in the kernel
-    let lo = Infinity, hi = -Infinity, win = 0, slot = null as Slot | null;
-    let lo2 = Infinity, hi2 = -Infinity, win2 = 0, slot2 = null as Slot | null;
+    let lo = Infinity, hi = -Infinity, lateAt = 0, slot = null as Slot | null;
+    let count: Uint32Array = late, sum: Float64Array = this.wmCell;
+    this.bLo = Infinity;
+    this.bHi = -Infinity;
+    this.bSlot = null;
     let nl = 0;
-    let count: Uint32Array = late, sum: Float64Array = this.wmCell, keys: Uint32Array = late;
     for (let i = 0; i < n; i++) {
       const t = time[i]!;
-      const wmi = wm[i * wmStride]!;
       if (!(t >= lo && t < hi)) {
-        if (t >= lo2 && t < hi2) {
-          let x = lo; lo = lo2; lo2 = x;
-          x = hi; hi = hi2; hi2 = x;
-          x = win; win = win2; win2 = x;
-          const y: Slot | null = slot; slot = slot2; slot2 = y;
+        if (t >= this.bLo && t < this.bHi) {
+          const x = lo, y = hi, z = lateAt, q = slot;
+          lo = this.bLo;
+          hi = this.bHi;
+          lateAt = this.bLateAt;
+          slot = this.bSlot;
+          this.bLo = x;
+          this.bHi = y;
+          this.bLateAt = z;
+          this.bSlot = q;
         } else {
           if (!Number.isFinite(t)) {
             late[nl++] = i;
             continue;
           }
-          lo2 = lo; hi2 = hi; win2 = win; slot2 = slot;
-          win = floorDiv(t, size);
+          this.bLo = lo;
+          this.bHi = hi;
+          this.bLateAt = lateAt;
+          this.bSlot = slot;
+          const win = floorDiv(t, size);
           lo = win * size;
           hi = lo + size;
-          slot = null;
+          lateAt = firstAtLeast(wm, wmStride, i, n, hi);
+          slot = lateAt > i ? this.slotFor(win) : null;
         }
         if (slot !== null) {
           count = slot.count;
           sum = slot.sum;
-          keys = slot.keys;
         }
       }
-      if (hi <= wmi) {
+      if (i >= lateAt) {
         late[nl++] = i;
         continue;
-      }
-      if (slot === null) {
-        slot = this.slotFor(win);
-        count = slot.count;
-        sum = slot.sum;
-        keys = slot.keys;
       }
       const k = key[i]!;
       if (k >= keyCap) {
         this.growKeys(k);
         keyCap = this.keyCap;
-        count = slot.count;
-        sum = slot.sum;
-        keys = slot.keys;
+        count = slot!.count;
+        sum = slot!.sum;
       }
       const c = count[k]!;
-      if (c === 0) keys[slot.nkeys++] = k;
+      if (c === 0) slot!.keys[slot!.nkeys++] = k;
       count[k] = c + 1;
       if (doSum) sum[k] += value[i]!;
     }
@@ -236,64 +262,73 @@ export class JsPortWindow implements WindowAggregate {
     this.compact();
     const { sizeMs: size, slideMs: slide, sum: doSum } = this.spec;
     const late = this.late, minmax = this.minmax;
-    let keyCap = this.keyCap, nextFreeze = this.nextFreezeEnd;
-    let lo = Infinity, hi = -Infinity, lastEnd = 0, pane = 0, slot = null as Slot | null;
-    let lo2 = Infinity, hi2 = -Infinity, lastEnd2 = 0, pane2 = 0, slot2 = null as Slot | null;
+    let keyCap = this.keyCap;
+    let freezeAt = firstAtLeast(wm, wmStride, 0, n, this.nextFreezeEnd);
+    let lo = Infinity, hi = -Infinity, lateAt = 0, slot = null as Slot | null;
+    this.bLo = Infinity;
+    this.bHi = -Infinity;
+    this.bSlot = null;
     let nl = 0;
     for (let i = 0; i < n; i++) {
       const t = time[i]!;
-      const wmi = wm[i * wmStride]!;
       if (!(t >= lo && t < hi)) {
-        if (t >= lo2 && t < hi2) {
-          let x = lo; lo = lo2; lo2 = x;
-          x = hi; hi = hi2; hi2 = x;
-          x = lastEnd; lastEnd = lastEnd2; lastEnd2 = x;
-          x = pane; pane = pane2; pane2 = x;
-          const y: Slot | null = slot; slot = slot2; slot2 = y;
+        if (t >= this.bLo && t < this.bHi) {
+          const x = lo, y = hi, z = lateAt, q = slot;
+          lo = this.bLo;
+          hi = this.bHi;
+          lateAt = this.bLateAt;
+          slot = this.bSlot;
+          this.bLo = x;
+          this.bHi = y;
+          this.bLateAt = z;
+          this.bSlot = q;
         } else {
           if (!Number.isFinite(t)) {
             late[nl++] = i;
             continue;
           }
-          lo2 = lo; hi2 = hi; lastEnd2 = lastEnd; pane2 = pane; slot2 = slot;
-          pane = floorDiv(t, slide);
+          this.bLo = lo;
+          this.bHi = hi;
+          this.bLateAt = lateAt;
+          this.bSlot = slot;
+          const pane = floorDiv(t, slide);
           lo = pane * slide;
           hi = lo + slide;
-          lastEnd = lo + size;
-          slot = null;
+          lateAt = firstAtLeast(wm, wmStride, i, n, lo + size);
+          slot = lateAt > i ? this.slotFor(pane) : null;
         }
       }
-      if (lastEnd <= wmi) {
+      if (i >= lateAt) {
         late[nl++] = i;
         continue;
       }
-      if (wmi >= nextFreeze) {
-        this.freezeTo(wmi);
-        nextFreeze = this.nextFreezeEnd;
-        lo2 = Infinity;
-        hi2 = -Infinity;
-        slot2 = null;
+      if (i >= freezeAt) {
+        this.freezeTo(wm[i * wmStride]!);
+        freezeAt = firstAtLeast(wm, wmStride, i, n, this.nextFreezeEnd);
+        this.bLo = Infinity;
+        this.bHi = -Infinity;
+        this.bSlot = null;
       }
-      if (slot === null) slot = this.slotFor(pane);
+      const s = slot!;
       const k = key[i]!;
       if (k >= keyCap) {
         this.growKeys(k);
         keyCap = this.keyCap;
       }
       const v = value[i]!;
-      const c = slot.count[k]!;
+      const c = s.count[k]!;
       if (c === 0) {
-        slot.keys[slot.nkeys++] = k;
+        s.keys[s.nkeys++] = k;
         if (minmax) {
-          slot.min[k] = v;
-          slot.max[k] = v;
+          s.min[k] = v;
+          s.max[k] = v;
         }
       } else if (minmax) {
-        if (v < slot.min[k]!) slot.min[k] = v;
-        if (v > slot.max[k]!) slot.max[k] = v;
+        if (v < s.min[k]!) s.min[k] = v;
+        if (v > s.max[k]!) s.max[k] = v;
       }
-      slot.count[k] = c + 1;
-      if (doSum) slot.sum[k] += v;
+      s.count[k] = c + 1;
+      if (doSum) s.sum[k] += v;
     }
     return nl;
   }

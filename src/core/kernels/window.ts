@@ -39,7 +39,11 @@ export interface WindowBatch {
   value?: ArrayLike<number>;
   /** Dense ids counted distinctly (when distinct is kept). */
   distinct?: ArrayLike<number>;
-  /** The watermark in force before each event (watermark kernel's column), or one for all. */
+  /**
+   * The watermark in force before each event (the watermark kernel's column), or one for the
+   * whole batch. It must never decrease, within and across batches (a watermark never moves
+   * back); the kernel relies on it to test lateness with an index compare.
+   */
   wm: ArrayLike<number> | number;
 }
 
