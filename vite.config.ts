@@ -1,5 +1,10 @@
 import { defineConfig } from "vite";
 
+// The web console (src/web): `npm run dev` serves it with these settings and proxies the
+// gateway's endpoints (docs/frames.md) to 127.0.0.1:8787; `vite build` writes dist/web, which
+// `eddy serve` serves. The worker is an ES module worker (comlink), and build/eddy.wasm is
+// bundled as an asset through src/core/wasm.ts's `new URL(…, import.meta.url)`.
+
 export default defineConfig({
   root: "src/web",
   publicDir: false,
@@ -13,6 +18,8 @@ export default defineConfig({
     proxy: {
       "/api": "http://127.0.0.1:8787",
       "/ws": { target: "ws://127.0.0.1:8787", ws: true },
+      "/collect": "http://127.0.0.1:8787",
+      "/metrics": "http://127.0.0.1:8787",
     },
   },
 });
