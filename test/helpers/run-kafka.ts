@@ -28,7 +28,11 @@ export function topicFlags(t: RunTopics): string[] {
   ];
 }
 
-/** Produces records in order to `<prefix><kind>` topics with `partitions` partitions each. */
+/**
+ * Produces records in order to `<prefix><kind>` topics with `partitions` partitions each, in
+ * small batches like a live producer: records of one batch share a timestamp, so one batch must
+ * not span much event time (the source orders partitions by timestamp).
+ */
 export async function produce(brokers: string[], t: RunTopics, recs: GeneratedRecord[], partitions = 1): Promise<void> {
   const kafka = testKafka(brokers);
   const admin = kafka.admin();
@@ -38,8 +42,8 @@ export async function produce(brokers: string[], t: RunTopics, recs: GeneratedRe
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const name = { clickstream: t.clickstream, transactions: t.transactions, orders: t.orders } as const;
-  for (let i = 0; i < recs.length; i += 2000) {
-    const chunk = recs.slice(i, i + 2000);
+  for (let i = 0; i < recs.length; i += 100) {
+    const chunk = recs.slice(i, i + 100);
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (const r of chunk) {
       const topic = name[r.kind];

@@ -8,15 +8,15 @@ const rec = (partition: number, offset: number): SourceRecord => ({ topic: "t", 
 const range = (p: number, from: number, to: number) => Array.from({ length: to - from }, (_, i) => rec(p, from + i));
 
 describe("FetchQueue", () => {
-  it("returns records in arrival order and advances positions past control records", () => {
+  it("returns records in arrival order (first records of each partition first) and advances positions past control records", () => {
     const q = new FetchQueue();
     q.setStart("t:0", 0);
     q.setStart("t:1", 5);
     q.push("t:0", range(0, 0, 3), 4); // offset 3 is a commit marker
     q.push("t:1", range(1, 5, 7), 7);
-    expect(q.take(2).map((r) => r.offset)).toEqual([0, 1]);
-    expect(q.positions()).toEqual({ "t:0": 2, "t:1": 5 });
-    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/2", "1/5", "1/6"]);
+    expect(q.take(2).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/0", "1/5"]);
+    expect(q.positions()).toEqual({ "t:0": 1, "t:1": 6 });
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/1", "0/2", "1/6"]);
     expect(q.positions()).toEqual({ "t:0": 4, "t:1": 7 });
     q.push("t:0", [], 6); // a batch of only aborted records and a marker
     expect(q.empty).toBe(false);
@@ -33,6 +33,50 @@ describe("FetchQueue", () => {
     q.push("t:0", range(0, 13, 17), 17);
     expect(q.take(100).map((r) => r.offset)).toEqual([10, 11, 12, 13, 14, 15, 16]);
     expect(q.positions()).toEqual({ "t:0": 17 });
+  });
+
+  it("merges partitions by Kafka timestamp, each partition still in offset order", () => {
+    const q = new FetchQueue();
+    const at = (p: number, offset: number, timestamp: number): SourceRecord => ({ ...rec(p, offset), timestamp });
+    q.setStart("t:0", 0);
+    q.setStart("t:1", 0);
+    // Partition 0 arrives first with a big batch; partition 1's older records must not wait behind it.
+    q.push("t:0", [at(0, 0, 10), at(0, 1, 20), at(0, 2, 30), at(0, 3, 40)], 4);
+    q.push("t:1", [at(1, 0, 5), at(1, 1, 25), at(1, 2, 25)], 3);
+    expect(q.take(3).map((r) => `${r.partition}/${r.offset}`)).toEqual(["1/0", "0/0", "0/1"]);
+    expect(q.positions()).toEqual({ "t:0": 2, "t:1": 1 });
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["1/1", "1/2", "0/2", "0/3"]);
+    expect(q.positions()).toEqual({ "t:0": 4, "t:1": 3 });
+  });
+
+  it("returns one record of every partition before any partition's second (streams seen first)", () => {
+    const q = new FetchQueue();
+    const at = (p: number, offset: number, timestamp: number): SourceRecord => ({ ...rec(p, offset), timestamp });
+    q.setStart("t:0", 0);
+    q.setStart("t:1", 0);
+    // A producer batch: both partitions' records carry the same timestamp, partition 0 arrived first.
+    q.push("t:0", [at(0, 0, 7), at(0, 1, 7), at(0, 2, 7)], 3);
+    q.push("t:1", [at(1, 0, 7), at(1, 1, 7)], 2);
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/0", "1/0", "0/1", "0/2", "1/1"]);
+  });
+
+  it("aligns partitions: records newer than a lagging partition's last one wait for its next fetch, at most maxAlignWaitMs", () => {
+    let now = 0;
+    const q = new FetchQueue(2000, () => now);
+    const at = (p: number, offset: number, timestamp: number): SourceRecord => ({ ...rec(p, offset), timestamp });
+    q.setStart("t:0", 0);
+    q.setStart("t:1", 0);
+    q.push("t:0", [at(0, 0, 10), at(0, 1, 20), at(0, 2, 30), at(0, 3, 40)], 4, 4);
+    q.push("t:1", [at(1, 0, 12)], 1, 5); // the log of t:1 holds 4 more records, not fetched yet
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/0", "1/0"]);
+    now = 1000;
+    expect(q.take(10)).toEqual([]); // 0/1 (ts 20) is newer than t:1's last (12): wait
+    q.push("t:1", [at(1, 1, 15), at(1, 2, 25)], 3, 5);
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["1/1", "0/1", "1/2"]);
+    now = 1500;
+    expect(q.take(10)).toEqual([]); // t:1 is behind again (3 < 5) at ts 25
+    now = 3600; // blocked for longer than 2 s: stop waiting for t:1
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/2", "0/3"]);
   });
 
   it("wakes a waiting poll on push", async () => {

@@ -51,8 +51,11 @@ export interface KafkaSourceOptions {
   log?: KafkaLog;
 }
 
+/** Longest wait at start for every partition with a backlog to deliver its first batch. */
+const PRIME_TIMEOUT_MS = 5000;
+
 function toRecord(topic: string, partition: number, m: KafkaMessage, readAt: number): SourceRecord {
-  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value ?? null, readAt };
+  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value ?? null, readAt, timestamp: Number(m.timestamp) };
 }
 
 /** {@link Source} over Kafka topics; see the module comment for positions and rebalances. */
@@ -66,11 +69,14 @@ export class KafkaSource implements Source {
   private lagTimer: NodeJS.Timeout | undefined;
   private readonly ends = new Map<string, number>();
   private readonly highs = new Map<string, number>();
-  private paused = false;
+  private readonly pausedParts = new Set<string>();
   private failure: Error | undefined;
   /** Last sign of a working connection (fetch, heartbeat, join); kafkajs may retry for long without crashing. */
   private lastContact = Date.now();
   private downCause = "no answer from the broker";
+  /** Partitions with a backlog at start that have not delivered yet, with their start offset (see `primed`). */
+  private readonly unprimed = new Map<string, number>();
+  private primeDeadline = 0;
   private closed = false;
 
   constructor(options: KafkaSourceOptions) {
@@ -101,13 +107,17 @@ export class KafkaSource implements Source {
           this.o.log?.("warn", `${key}: checkpointed offset ${start} is outside [${low}, ${high}]; reading from ${low}`);
           start = low;
         }
-        this.queue.setStart(key, start);
+        this.queue.setStart(key, start, high);
         this.highs.set(key, high);
+        if (high > start) this.unprimed.set(key, start);
         if (this.o.untilEnd && high > start) this.ends.set(key, high);
       }
     }
     if (this.bounded && this.ends.size === 0) return; // nothing to read: no group join needed
     this.lastContact = Date.now();
+    // The priming clock starts when the group assigns partitions (a restart after kill -9 can wait
+    // a whole session timeout for that), see onJoin.
+    this.primeDeadline = Infinity;
     await this.runConsumer(kafka, group, topics);
     this.lagTimer = setInterval(() => void this.refreshHighs(), this.o.lagRefreshMs);
     this.lagTimer.unref();
@@ -156,14 +166,17 @@ export class KafkaSource implements Source {
       eachBatch: async ({ batch }) => {
         const now = Date.now();
         const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m, now));
-        this.queue.push(positionKey(batch.topic, batch.partition), records, Number(batch.lastOffset()) + 1);
-        if (!this.paused && this.queue.size >= this.o.maxQueued) this.setPaused(true);
+        const key = positionKey(batch.topic, batch.partition);
+        this.queue.push(key, records, Number(batch.lastOffset()) + 1, Number(batch.highWatermark));
+        // Pause per partition, so that a partition the aligned merge waits for keeps being fetched.
+        if (!this.pausedParts.has(key) && this.queue.queuedOf(key) >= this.partitionCap()) this.pausePartition(key, true);
       },
     });
   }
 
   /** After every (re)join: seek each assigned partition to where the queue expects to continue. */
   private onJoin(assignment: Record<string, number[]>): void {
+    if (this.primeDeadline === Infinity) this.primeDeadline = Date.now() + PRIME_TIMEOUT_MS;
     this.lastContact = Date.now();
     const missing = new Set(this.highs.keys());
     for (const [topic, partitions] of Object.entries(assignment)) {
@@ -182,14 +195,24 @@ export class KafkaSource implements Source {
       );
     }
     // A kafkajs restart forgets pauses.
-    if (this.paused) this.consumer?.pause(this.o.topics.map((topic) => ({ topic })));
+    for (const key of this.pausedParts) this.pausePartition(key, true);
   }
 
-  private setPaused(paused: boolean): void {
-    this.paused = paused;
-    const topics = this.o.topics.map((topic) => ({ topic }));
-    if (paused) this.consumer?.pause(topics);
-    else this.consumer?.resume(topics);
+  /** Queued records per partition above which that partition is paused (resumed at half). */
+  private partitionCap(): number {
+    return Math.max(1000, Math.floor(this.o.maxQueued / Math.max(1, this.highs.size)));
+  }
+
+  private pausePartition(key: string, pause: boolean): void {
+    const at = key.lastIndexOf(":");
+    const tp = [{ topic: key.slice(0, at), partitions: [Number(key.slice(at + 1))] }];
+    if (pause) {
+      this.pausedParts.add(key);
+      this.consumer?.pause(tp);
+    } else {
+      this.pausedParts.delete(key);
+      this.consumer?.resume(tp);
+    }
   }
 
   private finished(): boolean {
@@ -198,23 +221,59 @@ export class KafkaSource implements Source {
     return true;
   }
 
+  /**
+   * True once every partition that had a backlog at start delivered its first batch (or after
+   * PRIME_TIMEOUT_MS). Until then poll returns nothing: SPEC's watermark is the minimum over the
+   * streams that have seen an event, so records of one topic handed over before another topic's
+   * first fetch could push the watermark past that topic's whole backlog.
+   */
+  private primed(): boolean {
+    for (const [key, start] of this.unprimed) if ((this.queue.fetchPosition(key) ?? start) > start) this.unprimed.delete(key);
+    if (this.unprimed.size === 0) return true;
+    if (Date.now() >= this.primeDeadline) {
+      this.o.log?.("warn", `no data yet from ${[...this.unprimed.keys()].join(", ")} after ${PRIME_TIMEOUT_MS} ms; starting without waiting for them`);
+      this.unprimed.clear();
+      return true;
+    }
+    return false;
+  }
+
   async poll(maxWaitMs: number, maxRecords: number): Promise<SourceRecord[] | null> {
     if (this.failure) throw this.failure;
+    if (!this.primed()) {
+      await this.queue.wait(Math.min(maxWaitMs, 50), true);
+      if (this.failure) throw this.failure;
+      if (!this.primed()) {
+        this.checkBrokerDown();
+        return [];
+      }
+    }
     if (this.queue.empty) {
       if (this.finished()) return null;
       await this.queue.wait(maxWaitMs);
       if (this.failure) throw this.failure;
     }
-    const records = this.queue.take(maxRecords);
-    if (this.paused && this.queue.size <= this.o.maxQueued / 2) this.setPaused(false);
+    let records = this.queue.take(maxRecords);
+    if (records.length === 0 && !this.queue.empty) {
+      // The aligned merge waits for a lagging partition's fetch: wait for it instead of spinning.
+      await this.queue.wait(Math.min(maxWaitMs, 50), true);
+      if (this.failure) throw this.failure;
+      records = this.queue.take(maxRecords);
+    }
+    for (const key of this.pausedParts) if (this.queue.queuedOf(key) <= this.partitionCap() / 2) this.pausePartition(key, false);
     if (records.length === 0) {
       if (this.finished()) return null;
-      const down = Date.now() - this.lastContact;
-      if (this.consumer && down > this.o.brokerDownTimeoutMs) {
-        throw new Error(`lost Kafka at ${this.o.brokers.join(",")} for ${Math.round(down / 1000)} s: ${this.downCause}`);
-      }
+      this.checkBrokerDown();
     }
     return records;
+  }
+
+  /** Throws once the consumer has had no successful contact for brokerDownTimeoutMs. */
+  private checkBrokerDown(): void {
+    const down = Date.now() - this.lastContact;
+    if (this.consumer && down > this.o.brokerDownTimeoutMs) {
+      throw new Error(`lost Kafka at ${this.o.brokers.join(",")} for ${Math.round(down / 1000)} s: ${this.downCause}`);
+    }
   }
 
   positions(): Positions {
