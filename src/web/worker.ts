@@ -178,7 +178,7 @@ async function recover(err: unknown): Promise<void> {
 }
 
 function emptyStats(): EngineStats {
-  return { epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0, badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0 };
+  return { epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0, badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0, upstreamSumMs: 0, upstreamN: 0 };
 }
 
 /** The worker's API as the main thread sees it through comlink. */

@@ -7,7 +7,7 @@
  * and that no main-thread task exceeded 50 ms; it saves a screenshot in test-artifacts/.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,13 +164,16 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
   it("keeps the first client's rate when a second client stops reading, with no main-thread task over 50 ms", async () => {
     const gatewayDropped = async () => Number(/^eddy_gateway_dropped_events_total(?:\{\})? (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text())?.[1] ?? 0);
     const caughtUp = (target: number, what: string) => until(async () => (await eddy(page, "stats")).eventsTotal >= target, 20_000, what);
-    const before = (await eddy(page, "stats")).eventsTotal;
+    const s0 = await eddy(page, "stats");
+    const before = s0.eventsTotal;
     await eddy(page, "resetLongTasks");
     await eddy(page, "resetLatency");
     // Baseline: the page alone (every record of the live source is valid but a few late ones).
     const sentAlone = await produceAtRate(producer, topics, src, LIVE_RATE, 5000);
     await caughtUp(before + sentAlone * 0.98, "the page to catch up (alone)");
     const alone = await eddy(page, "latency");
+    const s1 = await eddy(page, "stats");
+    const upstream = (s1.upstreamSumMs - s0.upstreamSumMs) / (s1.upstreamN - s0.upstreamN);
 
     // A client that stops reading: the kernel's socket buffers take a few MB before the gateway
     // sees any backpressure, so produce until it skips frames for that client (at least 10 s).
@@ -191,7 +194,8 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
     const longTasks = await eddy(page, "longTasks");
     slow.close();
     console.log(
-      `[e2e] Kafka → gateway → page at ${LIVE_RATE} ev/s: alone event-to-screen p50 ${alone.p50.toFixed(0)} ms p99 ${alone.p99.toFixed(0)} ms (${alone.n} events); ` +
+      `[e2e] Kafka → gateway → page at ${LIVE_RATE} ev/s: alone event-to-screen p50 ${alone.p50.toFixed(0)} ms p99 ${alone.p99.toFixed(0)} ms (${alone.n} events; ` +
+        `of which Kafka timestamp → gateway send ${upstream.toFixed(0)} ms on average); ` +
         `with a slow client p50 ${withSlow.p50.toFixed(0)} ms p99 ${withSlow.p99.toFixed(0)} ms (${withSlow.n} events over ${producedMs} ms, caught up ${lagMs} ms after the last send); ` +
         `gateway skipped ${dropped} events for the slow client; page dropped ${stats.droppedEvents}; long tasks ${longTasks.count} (max ${longTasks.maxMs.toFixed(0)} ms; ` +
         `longest chart draw ${(await eddy(page, "maxDrawMs")).toFixed(0)} ms, longest drawing frame ${(await eddy(page, "maxFrameMs")).toFixed(0)} ms)`,
@@ -204,9 +208,14 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
     expect(lagMs).toBeLessThan(5000);
     expect(withSlow.p99).toBeLessThan(Math.max(1500, alone.p99 * 3));
     expect(longTasks.supported).toBe(true);
-    // On CI's shared 2 cores a task is stretched by other processes: the budget scheduler keeps
-    // draws near 5-15 ms, so anything over 50 ms there is preemption; report it, fail on 250 ms+.
-    expect(longTasks.recent.filter((l) => l.duration > 250)).toEqual([]);
+    // Draws take 5-15 ms and are spread over frames (render-scheduler.ts), so a task over 50 ms
+    // means the renderer was preempted: strict only when this machine was not overloaded during
+    // the phase (CI's 2 cores also run the broker, the producer and the gateway); otherwise no
+    // visible freeze (500 ms) is allowed.
+    const overloaded = loadavg()[0] > cpus().length;
+    const limit = overloaded ? 500 : 50;
+    console.log(`[e2e] 1-min load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores: long-task limit ${limit} ms`);
+    expect(longTasks.recent.filter((l) => l.duration > limit)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

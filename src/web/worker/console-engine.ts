@@ -29,6 +29,12 @@ export interface EngineStats {
   updates: number;
   /** Times the pipeline was started over (new gateway epoch or FLAG_RESET). */
   resets: number;
+  /**
+   * Sum over events of (frame sentAt − Kafka timestamp), ms, and its count: the part of the
+   * event-to-screen latency spent before the gateway sent the event (Kafka, the gateway's batching).
+   */
+  upstreamSumMs: number;
+  upstreamN: number;
 }
 
 /** See the module comment. */
@@ -44,7 +50,7 @@ export class ConsoleEngine {
   private lag: { lag: number; of: string } | null = null;
   private readonly s: EngineStats = {
     epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0,
-    badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0,
+    badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0, upstreamSumMs: 0, upstreamN: 0,
   };
 
   constructor(
@@ -113,6 +119,10 @@ export class ConsoleEngine {
     }
     this.pendingTs.set(frame.kafkaTs.subarray(0, frame.n), this.pendingN);
     this.pendingN = need;
+    let up = 0;
+    for (let i = 0; i < frame.n; i++) up += frame.sentAt - frame.kafkaTs[i];
+    this.s.upstreamSumMs += up;
+    this.s.upstreamN += frame.n;
   }
 
   private startOver(): void {
