@@ -9,7 +9,8 @@
 // unfrozen window needs any more, is freed. wm is non-decreasing, so windows freeze in order
 // of end, and frozen rows wait in the output columns until window_advance hands them out.
 // A window's panes thus hold exactly the events the reference adds to it.
-import { Win, Slot, F_DISTINCT, R_COUNT, R_SUM, R_MIN, R_MAX, mapGet, sortedOpen, slotAt, emitRecs, resetSlot, retireSlot, ensureOut } from "./window-util";
+import { Win, Slot, F_DISTINCT, R_COUNT, R_SUM, R_MIN, R_MAX, mapGet, sortedOpen, slotAt, retireSlot } from "./window-util";
+import { emitRecs, resetSlot, ensureOut } from "./window-emit-util";
 import { floorDiv, toMs } from "./time-util";
 import { zalloc } from "./mem-util";
 
