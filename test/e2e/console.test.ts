@@ -77,7 +77,7 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
 
   afterAll(async () => {
     await chrome?.close();
-    await gw?.close();
+    await gw?.close().catch(() => {});
     await producer.disconnect();
     rmSync(work, { recursive: true, force: true });
   });
@@ -224,5 +224,16 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`[e2e] screenshot: ${SCREENSHOT}`);
     expect(readFileSync(SCREENSHOT).length).toBeGreaterThan(10_000);
+  });
+
+  it("shows reconnecting while the gateway is down, keeps the last charts, and reconnects to a new one", async () => {
+    const port = gw.port;
+    await gw.close();
+    await page.waitForFunction(() => document.getElementById("state")?.dataset.state === "reconnecting", undefined, { timeout: 15_000 });
+    expect(await page.textContent("#state")).toMatch(/Reconnecting, attempt \d+/);
+    expect(Object.values(await eddy(page, "drawn")).every((d) => d === "data")).toBe(true);
+    gw = await startGateway({ source: new KafkaBridgeSource({ brokers, topics, resultsTopic: t.results }), port });
+    await page.waitForFunction(() => document.getElementById("state")?.dataset.state === "connected", undefined, { timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ export const anomaliesChart: ChartModule = {
   title: "Purchase anomalies",
   caption: "purchase_anomalies: |z| > 3 against the category's earlier transactions; dot size = amount",
   empty: "No anomalies yet (each category needs 30 transactions first).",
+  // Alerts only ever get appended (oldest dropped): count and newest identify the picture.
+  signature: (d) => `${d.anomalies.x.length}:${d.anomalies.x[d.anomalies.x.length - 1]}:${d.anomalies.y[d.anomalies.y.length - 1]}`,
   render(d, width) {
     const a = d.anomalies;
     if (a.x.length === 0) return null;

@@ -15,6 +15,8 @@ export interface ChartModule {
   empty: string;
   /** The figure for `d` at `width` px, or null when there is nothing to draw yet. */
   render(d: ChartData, width: number): Element | null;
+  /** A cheap summary of what `render` would draw: when it equals the last drawn one, the draw is skipped. */
+  signature?(d: ChartData): string;
 }
 
 /** Height of every chart's plot area, px. */

@@ -26,9 +26,16 @@ export class ChartPanel {
     }).observe(this.body);
   }
 
-  /** Draws `d`; returns the time it took in ms. */
+  private drawnSignature: string | undefined;
+  private drawnWidth = 0;
+
+  /** Draws `d` (unless its signature and the width are unchanged); returns the time it took in ms. */
   draw(d: ChartData): number {
     const t0 = performance.now();
+    const sig = this.chart.signature?.(d);
+    if (sig !== undefined && sig === this.drawnSignature && this.width === this.drawnWidth) return 0;
+    this.drawnSignature = sig;
+    this.drawnWidth = this.width;
     const fig = this.chart.render(d, this.width);
     if (fig) {
       this.body.replaceChildren(fig);
