@@ -61,7 +61,12 @@ const CLI = join(__dirname, "../../bin/eddy.js");
  * Runs `eddy run` in a child process; with `kill`, SIGKILLs it `kill.delayMs` after its
  * `kill.afterCheckpoints`-th checkpoint log line (a random point in the middle of real work).
  */
-export function runChild(args: string[], kill?: { afterCheckpoints: number; delayMs: number }, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+export function runChild(
+  args: string[],
+  kill?: { afterCheckpoints: number; delayMs: number },
+  env: NodeJS.ProcessEnv = process.env,
+  onStderr?: (chunk: string) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
     let err = "";
@@ -69,6 +74,7 @@ export function runChild(args: string[], kill?: { afterCheckpoints: number; dela
     let timer: NodeJS.Timeout | undefined;
     child.stderr.on("data", (d: Buffer) => {
       err += d;
+      onStderr?.(d.toString());
       checkpoints += (d.toString().match(/"event":"checkpoint"/g) ?? []).length;
       if (kill && !timer && checkpoints >= kill.afterCheckpoints) timer = setTimeout(() => child.kill("SIGKILL"), kill.delayMs);
     });

@@ -99,6 +99,16 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: So
   return { source, sinks, checkpoints };
 }
 
+function bindGauges(metrics: RunnerMetrics, current: () => { runner: Runner; source: Source }): void {
+  metrics.bindGauges({
+    watermarks: () => (current().runner.started ? current().runner.current.watermarks() : {}),
+    lag: () => current().source.lag(),
+    stateBytes: () => current().runner.stateBytes,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** A runner wired from a {@link RunConfig}, not yet started. */
 export interface BuiltRun {
   runner: Runner;
@@ -107,7 +117,11 @@ export interface BuiltRun {
 }
 
 /** Builds the runner of `cfg` (source, sinks, checkpoints, pipeline on a fresh WASM core). */
-export async function buildRun(cfg: RunConfig, extra: Partial<Pick<RunnerOptions, "onProcessed" | "log">> = {}): Promise<BuiltRun> {
+export async function buildRun(
+  cfg: RunConfig,
+  extra: Partial<Pick<RunnerOptions, "onProcessed" | "log">> = {},
+  shared?: RunnerMetrics,
+): Promise<BuiltRun> {
   const catalog = catalogFrom(cfg);
   const core = await instantiateCore();
   let runner: Runner | undefined;
@@ -117,7 +131,7 @@ export async function buildRun(cfg: RunConfig, extra: Partial<Pick<RunnerOptions
     [cfg.topics.transactions]: "transactions",
     [cfg.topics.orders]: "orders",
   };
-  const metrics = new RunnerMetrics();
+  const metrics = shared ?? new RunnerMetrics();
   runner = new Runner({
     source,
     sinks,
@@ -131,11 +145,7 @@ export async function buildRun(cfg: RunConfig, extra: Partial<Pick<RunnerOptions
     ...extra,
   });
   const r = runner;
-  metrics.bindGauges({
-    watermarks: () => (r.started ? r.current.watermarks() : {}),
-    lag: () => source.lag(),
-    stateBytes: () => r.stateBytes,
-  });
+  if (!shared) bindGauges(metrics, () => ({ runner: r, source }));
   return { runner: r, source, metrics };
 }
 
@@ -146,10 +156,14 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText(USAGE, RUN_FLAGS));
     return 0;
   }
-  const { runner: r, metrics } = await buildRun(cfg);
+  // One metrics registry for the whole process, across in-process restarts.
+  const metrics = new RunnerMetrics();
+  let built = await buildRun(cfg, {}, metrics);
+  bindGauges(metrics, () => built);
   const server = cfg.metricsPort ? await serveMetrics(metrics.registry, cfg.metricsPort, "0.0.0.0") : undefined;
   if (server) log("metrics", { url: `http://127.0.0.1:${server.port}/metrics` });
   let signals = 0;
+  let stopping = false;
   const onSignal = (sig: string) => {
     signals++;
     if (signals > 1) {
@@ -157,19 +171,40 @@ export async function run(argv: string[]): Promise<number> {
       process.exit(130);
     }
     log("shutdown", { signal: sig, mode: "graceful: finishing the batch and checkpointing (again to force)" });
-    r.stop();
+    stopping = true;
+    built.runner.stop();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const t0 = Date.now();
+  let failures = 0;
   try {
-    await r.run();
+    // Supervisor: a failed run (broker lost past the source's deadline, a transaction that could not
+    // commit) restarts from the last checkpoint, which is exactly what a process restart would do,
+    // with back-off; it gives up after --max-restarts failures in a row without a new checkpoint.
+    for (;;) {
+      try {
+        await built.runner.run();
+        break;
+      } catch (err) {
+        await built.runner.close().catch(() => {});
+        if (built.runner.committed > 0) failures = 0;
+        failures++;
+        if (stopping || err instanceof UsageError || failures > cfg.maxRestarts) throw err;
+        const backoff = Math.min(30_000, 500 * 2 ** failures);
+        log("restart", { error: err instanceof Error ? err.message : String(err), attempt: failures, of: cfg.maxRestarts, inMs: backoff });
+        await sleep(backoff);
+        if (stopping) throw err;
+        built = await buildRun(cfg, {}, metrics);
+      }
+    }
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await r.close().catch((err: unknown) => log("close", { error: String(err) }));
+    await built.runner.close().catch((err: unknown) => log("close", { error: String(err) }));
     server?.server.close();
   }
+  const r = built.runner;
   if (cfg.sinks.includes("files")) await writeRunSummary(cfg.output, r.stats);
   const secs = (Date.now() - t0) / 1000;
   log("done", { seconds: secs, eventsIn: r.stats.eventsIn, valid: r.stats.valid, invalid: r.stats.invalid, late: r.stats.late, rowsOut: r.stats.rowsOut, eventsPerSecond: Math.round(r.stats.eventsIn / Math.max(secs, 1e-3)) });

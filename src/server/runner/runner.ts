@@ -66,6 +66,9 @@ export class Runner {
     return this.pipeline !== undefined;
   }
 
+  /** Checkpoints this runner committed itself (not counting those it restored). */
+  committed = 0;
+
   /** Size of the last checkpointed state, bytes. */
   get stateBytes(): number {
     return this.lastStateBytes;
@@ -206,6 +209,7 @@ export class Runner {
     this.lastStateBytes = cp.state.byteLength;
     await o.checkpoints.commit(cp);
     o.metrics?.checkpoints.inc();
+    this.committed++;
     for (const s of o.sinks) await s.finish?.(epoch);
     o.log?.("checkpoint", { epoch: epoch.id, rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length, positions: cp.positions });
     this.epoch = { id: epoch.id + 1, rows: [], dlq: [], late: [] };
