@@ -219,6 +219,21 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
     expect(pageErrors).toEqual([]);
   });
 
+  it("lists the topics with offsets and tails one live (recent messages, then new ones)", async () => {
+    const row = page.locator(`tr[data-topic="${t.clickstream}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    const offsets = await row.locator("td").nth(3).textContent();
+    expect(offsets).toMatch(/^0: 0 → [\d,]+$/);
+    await row.locator("button").click();
+    await until(async () => (await page.locator("ol.tail li code").count()) > 0, 10_000, "the tail's recent messages");
+    expect(JSON.parse((await page.locator("ol.tail li code").first().textContent())!)).toHaveProperty("event_id");
+    // New messages arrive through the follow stream (Server-Sent Events).
+    await producer.send({ topic: t.clickstream, messages: [{ key: "tail-check", value: "tail-check: not an event" }] });
+    await until(async () => (await page.locator("ol.tail li code", { hasText: "tail-check: not an event" }).count()) === 1, 10_000, "the followed message");
+    await row.locator("button", { hasText: "stop tail" }).click();
+    await page.locator("h3", { hasText: "stopped" }).waitFor({ timeout: 5000 });
+  });
+
   it("saves a screenshot of the live console", async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -67,7 +67,7 @@ export class TopicBrowser {
 
   stop(): void {
     clearInterval(this.timer);
-    this.tail?.close();
+    this.unfollow();
   }
 
   private async refresh(): Promise<void> {
@@ -94,13 +94,25 @@ export class TopicBrowser {
       const lag = (t.groups ?? []).map((g) => `${g.groupId}: ${count(g.lag)}`).join(", ") || "–";
       for (const text of [t.name, t.kind ?? "–", String(t.partitions.length), low, count(messages), lag]) r.append(el("td", undefined, text));
       const cell = el("td");
-      const b = el("button", undefined, this.tailed === t.name ? "tailing" : "tail");
-      b.onclick = () => this.follow(t.name);
+      const b = el("button", undefined, this.tailed === t.name ? "stop tail" : "tail");
+      b.onclick = () => {
+        if (this.tailed === t.name) this.unfollow();
+        else this.follow(t.name);
+        if (this.latest) this.render(this.latest);
+      };
       cell.append(b);
       r.append(cell);
       rows.push(r);
     }
     this.table.replaceChildren(...rows);
+  }
+
+  /** Stops the live tail (its messages stay on screen). */
+  unfollow(): void {
+    this.tail?.close();
+    this.tail = null;
+    if (this.tailed) setText(this.tailTitle, `Live tail of ${this.tailed}: stopped`);
+    this.tailed = null;
   }
 
   /** Shows the newest messages of `topic` and follows new ones. */
