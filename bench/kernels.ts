@@ -125,6 +125,7 @@ async function main(args: string[]): Promise<number> {
   const outFile = flag(args, "--out") ?? join(HERE, "results", "kernels.json");
   const suites = await loadSuites(flag(args, "--suite"));
   const started = Date.now();
+  const loadStart = os.loadavg();
   const results: CaseResult[] = [];
   const memory: (MemoryReport & { kernel: string })[] = [];
   for (const { file, suite } of suites) {
@@ -181,6 +182,8 @@ async function main(args: string[]): Promise<number> {
     v8: process.versions.v8,
     quick,
     seconds: (Date.now() - started) / 1000,
+    /** 1-minute load average at start and end: other processes on the machine skew every figure. */
+    loadavg: { start: loadStart[0]!, end: os.loadavg()[0]! },
     method: "events/s single-threaded; cold = first batch in a fresh process; steady = median per-batch rate after warm-up (steadyMean = events / time over the same batches); input filling untimed for all implementations",
     results,
     targets,

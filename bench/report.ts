@@ -36,6 +36,7 @@ export function formatTable(r: {
   machine: { cpu: string; cores: number };
   node: string;
   date: string;
+  loadavg: { start: number; end: number };
   results: CaseResult[];
   targets: TargetResult[];
   memory: (MemoryReport & { kernel: string })[];
@@ -52,7 +53,8 @@ export function formatTable(r: {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  const out = [`kernel bench, million events/s, single thread — ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.node}, ${r.date}`, "", line(head), ...rows.map(line)];
+  const load = `load average ${r.loadavg.start.toFixed(1)} → ${r.loadavg.end.toFixed(1)}`;
+  const out = [`kernel bench, million events/s, single thread — ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.node}, ${r.date}, ${load}`, "", line(head), ...rows.map(line)];
   if (r.targets.length) {
     out.push("", "targets:");
     for (const t of r.targets) out.push(`  ${t.met ? "MET " : "MISS"} ${t.kernel} ${t.variant} batch ${k(t.batchSize)} keys ${k(t.keys)}: ${t.detail}`);
