@@ -48,6 +48,8 @@ const scheduler = new RenderScheduler(panels, (d, lat, drawnAt) => {
   stateView.show(state, eventsTotal, info);
 });
 
+scheduler.watchVisibility();
+
 const worker = Comlink.wrap<ConsoleWorkerApi>(new Worker(new URL("./worker.ts", import.meta.url), { type: "module" }));
 
 const browser = new TopicBrowser($("topics"), (body) => {

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
         maxFrameMs: Math.round(await eddy(page, "maxFrameMs")),
         p50: Math.round(lat.p50),
         p99: Math.round(lat.p99),
-        keptUp: skipped === 0 && processedPerSec >= rate * 0.95,
+        // 90 %: frames carry 4,096 events, so a short window at a low rate counts one frame more or less.
+        keptUp: skipped === 0 && processedPerSec >= rate * 0.9,
       };
       results.push(r);
       console.log(JSON.stringify(r));

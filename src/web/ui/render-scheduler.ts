@@ -29,13 +29,28 @@ export class RenderScheduler {
     private readonly budgetMs = 12,
   ) {}
 
-  /** Takes an update; resolves when it has been drawn. */
+  /**
+   * Takes an update; resolves when it has been drawn. A hidden page gets no animation frames:
+   * its updates resolve at once, undrawn (their events never reached a screen, so they add no
+   * latency), and the newest is drawn when the page shows again.
+   */
   accept(d: ChartData): Promise<void> {
     this.latest = d;
+    if (document.hidden) {
+      this.dirty = [...this.panels];
+      return Promise.resolve();
+    }
     this.pending.push({ h: d.latency, sentAt: d.sentAt });
     this.dirty = [...this.panels];
     this.schedule();
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Draws the newest update when a hidden page becomes visible. */
+  watchVisibility(): void {
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden && this.latest && this.dirty.length) this.schedule();
+    });
   }
 
   private schedule(): void {

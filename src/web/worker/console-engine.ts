@@ -15,6 +15,9 @@ import { bucketOf, LATENCY_BUCKETS } from "../shared/latency-histogram";
 import { type AggregatorOptions, ChartAggregator, type KeptMetric } from "./chart-aggregator";
 import { RateMeter } from "./rate-meter";
 
+/** Most Kafka timestamps held between two updates (32 MB). */
+const MAX_PENDING_TIMESTAMPS = 4 * 1024 * 1024;
+
 /** Counters the debug handle and the e2e test read. */
 export interface EngineStats {
   epoch: number | null;
@@ -111,7 +114,13 @@ export class ConsoleEngine {
   }
 
   private keepTimestamps(frame: EventFrame): void {
+    let up = 0;
+    for (let i = 0; i < frame.n; i++) up += frame.sentAt - frame.kafkaTs[i];
+    this.s.upstreamSumMs += up;
+    this.s.upstreamN += frame.n;
     const need = this.pendingN + frame.n;
+    // Updates stalled (nothing drew for a long while): stop sampling latency rather than grow.
+    if (need > MAX_PENDING_TIMESTAMPS) return;
     if (need > this.pendingTs.length) {
       const grown = new Float64Array(Math.max(need, this.pendingTs.length * 2));
       grown.set(this.pendingTs.subarray(0, this.pendingN));
@@ -119,10 +128,6 @@ export class ConsoleEngine {
     }
     this.pendingTs.set(frame.kafkaTs.subarray(0, frame.n), this.pendingN);
     this.pendingN = need;
-    let up = 0;
-    for (let i = 0; i < frame.n; i++) up += frame.sentAt - frame.kafkaTs[i];
-    this.s.upstreamSumMs += up;
-    this.s.upstreamN += frame.n;
   }
 
   private startOver(): void {
