@@ -182,7 +182,7 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
     const mid = (await eddy(page, "stats")).eventsTotal;
     const t0 = Date.now();
     let sentWithSlow = 0;
-    while (Date.now() - t0 < 10_000 || ((await gatewayDropped()) === 0 && Date.now() - t0 < 40_000)) {
+    while (Date.now() - t0 < 10_000 || ((await gatewayDropped()) === 0 && Date.now() - t0 < 60_000)) {
       sentWithSlow += await produceAtRate(producer, topics, src, LIVE_RATE, 2000);
     }
     const producedMs = Date.now() - t0;
