@@ -89,10 +89,10 @@ describe("eddy run --input (file replay)", () => {
 
   it("survives kill -9 at random points: the output equals the uninterrupted run", async () => {
     const crashed = join(dir, "crashed");
-    const args = ["run", "--input", input, "--output", crashed, "--sink", "files", "--checkpoint-interval", "150ms"];
+    const args = ["run", "--input", input, "--output", crashed, "--sink", "files", "--checkpoint-interval", "100ms", "--poll-records", "1000"];
     let kills = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const kill = kills < 3 ? { afterCheckpoints: 1 + Math.floor(Math.random() * 3), delayMs: Math.floor(Math.random() * 150) } : undefined;
+      const kill = kills < 3 ? { afterCheckpoints: 1 + Math.floor(Math.random() * 3), delayMs: Math.floor(Math.random() * 100) } : undefined;
       const r = await runChild(args, kill);
       if (r.signal === "SIGKILL") kills++;
       if (r.code === 0) break;

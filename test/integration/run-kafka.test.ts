@@ -67,7 +67,7 @@ describe("eddy run with Kafka in and out", () => {
     const want = fileRows(join(dir, "many"));
     const t = runTopics("run-crash");
     await produce(testBrokers(), t, many);
-    const args = ["run", "--brokers", testBrokers().join(","), ...topicFlags(t), "--until-end", "--sink", "kafka", "--checkpoint-interval", "100ms"];
+    const args = ["run", "--brokers", testBrokers().join(","), ...topicFlags(t), "--until-end", "--sink", "kafka", "--checkpoint-interval", "100ms", "--poll-records", "2000"];
     let kills = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
       // Kill between the first and third checkpoint of each run: every run makes some progress.

@@ -140,6 +140,7 @@ export async function buildRun(
     createPipeline: (snapshot) => Pipeline.create({ kernels: wasmKernels(core), config: cfg.pipeline, catalog }, snapshot),
     checkpointIntervalMs: cfg.checkpointIntervalMs,
     triggerMs: cfg.triggerMs,
+    maxPoll: cfg.pollRecords,
     metrics,
     log,
     ...extra,

@@ -24,6 +24,7 @@ export const RUN_FLAGS = {
   "checkpoint-dir": { type: "string", help: "checkpoint folder when no Kafka sink is used (default <output>/_checkpoints)" },
   "checkpoint-interval": dur("how often output, offsets and state are committed together", 10_000, 100),
   trigger: dur("how often the console prints the rows that changed", 5000, 100),
+  "poll-records": { type: "int", default: 10_000, min: 1, max: 1_000_000, help: "most records per poll (a batch through the pipeline)" },
   "max-restarts": { type: "int", default: 10, min: 0, max: 1_000_000, help: "in-process restarts from the last checkpoint after a failure (broker lost, commit failed) before giving up" },
   "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port (0 = off)" },
   "results-topic": { type: "string", default: "analytics-results", help: "Kafka topic of final rows" },
@@ -60,6 +61,7 @@ export interface RunConfig {
   triggerMs: number;
   metricsPort: number;
   maxRestarts: number;
+  pollRecords: number;
   resultsTopic: string;
   anomaliesTopic: string;
   productMetricsTopic: string;
@@ -134,6 +136,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
       triggerMs: f.trigger,
       metricsPort: f["metrics-port"],
       maxRestarts: f["max-restarts"],
+      pollRecords: f["poll-records"],
       resultsTopic: f["results-topic"],
       anomaliesTopic: f["anomalies-topic"],
       productMetricsTopic: f["product-metrics-topic"],
