@@ -185,8 +185,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   writeFileSync(join(dir, "log4j2.properties"), log4jConfig(logFile));
   const heap = opts.heap ?? "1g";
   if (!existsSync(join(dir, "data", "meta.properties"))) {
+    // base64url ids may start with '-': pass it as --cluster-id=… so the parser never takes it for a flag.
     const clusterId = randomBytes(16).toString("base64url");
-    await runJava(javaArgs(libs, "256m", ["kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props]), join(dir, "format.log"));
+    await runJava(javaArgs(libs, "256m", ["kafka.tools.StorageTool", "format", `--cluster-id=${clusterId}`, "-c", props]), join(dir, "format.log"));
     writeFileSync(controllerFile, String(controllerPort));
   }
   const out = openSync(join(dir, "stdout.log"), "a");

@@ -15,6 +15,7 @@ export function runTopics(base: string) {
     results: `${p}analytics-results`,
     anomalies: `${p}anomalies`,
     productMetrics: `${p}product-metrics`,
+    processedOrders: `${p}processed-orders`,
     group: `${p}group`,
   };
 }
@@ -24,7 +25,8 @@ export type RunTopics = ReturnType<typeof runTopics>;
 export function topicFlags(t: RunTopics): string[] {
   return [
     "--clickstream-topic", t.clickstream, "--transactions-topic", t.transactions, "--orders-topic", t.orders,
-    "--results-topic", t.results, "--anomalies-topic", t.anomalies, "--product-metrics-topic", t.productMetrics, "--group", t.group,
+    "--results-topic", t.results, "--anomalies-topic", t.anomalies, "--product-metrics-topic", t.productMetrics,
+    "--processed-orders-topic", t.processedOrders, "--group", t.group,
   ];
 }
 

@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const recs = records(20_000, { seed: 21, late: 0.01, invalid: 0.02, anomaly: 0.005 });
 
 function fileRows(out: string): string[] {
-  return METRIC_NAMES.flatMap((m) => {
+  return METRIC_NAMES.filter((m) => m !== "processed_orders").flatMap((m) => {
     const f = join(out, `${m}.jsonl`);
     return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
   }).sort();
@@ -46,6 +46,11 @@ describe("eddy run with Kafka in and out", () => {
     const code = await main(["run", "--brokers", testBrokers().join(","), ...topicFlags(t), "--until-end", "--sink", "kafka", "--checkpoint-interval", "1s"]);
     expect(code).toBe(0);
     expect(await resultRows(t.results, expected.length)).toEqual(expected);
+
+    // The seeds' orders job: every valid order, enriched, on processed-orders.
+    const processed = readFileSync(join(fileOut, "processed_orders.jsonl"), "utf8").split("\n").filter(Boolean).sort();
+    expect(processed.length).toBeGreaterThan(100);
+    expect(await resultRows(t.processedOrders, processed.length)).toEqual(processed);
 
     const invalid = recs.filter((r) => r.invalid);
     const dlq = await readBack([`${t.clickstream}.dlq`, `${t.transactions}.dlq`, `${t.orders}.dlq`], invalid.length, { readCommitted: true, timeoutMs: 30_000 });

@@ -19,7 +19,7 @@ describe("pipeline: WASM kernels against the reference", () => {
     expect(ref.late.length).toBeGreaterThan(0);
     const metrics = new Set(ref.rows.map((r) => r.metric));
     expect([...metrics].sort()).toEqual(
-      ["category_revenue", "conversions", "funnel", "orders_metrics", "page_views", "product_activity", "purchase_anomalies", "sessions", "traffic"],
+      ["category_revenue", "conversions", "funnel", "orders_metrics", "page_views", "processed_orders", "product_activity", "purchase_anomalies", "sessions", "traffic"],
     );
     // Orders are late only for orders_metrics; the other topics never for it.
     for (const [k, mask] of ref.late) {

@@ -24,6 +24,7 @@ export const METRIC_NAMES = [
   "orders_metrics",
   "traffic",
   "funnel",
+  "processed_orders",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -94,6 +95,15 @@ export const METRIC_FIELDS: Record<MetricName, FieldSpec[]> = {
     // [{ "url": string, "views": number }], at most 10, most viewed first (ties: url ascending).
     f("top_urls", "json"),
   ],
+  // The seeds' orders job: every valid order, enriched with its product name, on arrival.
+  processed_orders: [
+    f("order_id", "string"),
+    f("user_id", "string"),
+    f("product_id", "string"),
+    f("product_name", "string", true),
+    f("amount", "cents"),
+    f("timestamp", "timestamp"),
+  ],
   funnel: [
     ...windowed,
     f("viewers", "int"),
@@ -116,6 +126,7 @@ export const METRIC_KEYS: Record<MetricName, string[]> = {
   orders_metrics: ["product_id"],
   traffic: [],
   funnel: [],
+  processed_orders: ["order_id"],
 };
 
 /** Renders a row value for JSON output: timestamps as ISO-8601 UTC, cents as currency units. */

@@ -46,7 +46,10 @@ function catalogFrom(cfg: RunConfig): Catalog {
 /** Builds the source, sinks and checkpoint store of a run. */
 function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: Source; sinks: Sink[]; checkpoints: CheckpointStore } {
   const inputTopics = [cfg.topics.clickstream, cfg.topics.transactions, cfg.topics.orders];
-  const kafka = cfg.brokers.length ? createKafka({ brokers: cfg.brokers, log: (level, msg) => level === "error" && log("kafka", { level, msg }) }) : undefined;
+  // kafkajs logs every retried request at error level (a loading coordinator at start-up, a moved
+  // leader); the source and the producer report what actually fails, so its lines are debug output.
+  const kafkaLog = process.env.EDDY_DEBUG ? (level: string, msg: string) => log("kafka", { level, msg }) : undefined;
+  const kafka = cfg.brokers.length ? createKafka({ brokers: cfg.brokers, log: kafkaLog }) : undefined;
   const source: Source = cfg.input
     ? new FileSource({ path: cfg.input, topics: inputTopics })
     : new KafkaSource({ kafka: kafka!, brokers: cfg.brokers, group: cfg.group, topics: inputTopics, untilEnd: cfg.untilEnd });
@@ -61,6 +64,7 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: So
         topics: {
           purchase_anomalies: [cfg.resultsTopic, cfg.anomaliesTopic],
           orders_metrics: [cfg.resultsTopic, cfg.productMetricsTopic],
+          processed_orders: [cfg.processedOrdersTopic],
         },
       }),
     );

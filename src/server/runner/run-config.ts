@@ -23,12 +23,13 @@ export const RUN_FLAGS = {
   output: { type: "string", default: "output", help: "folder of the files sink" },
   "checkpoint-dir": { type: "string", help: "checkpoint folder when no Kafka sink is used (default <output>/_checkpoints)" },
   "checkpoint-interval": dur("how often output, offsets and state are committed together", 10_000, 100),
-  trigger: dur("how often the console prints the rows that changed", 5000, 100),
+  trigger: dur("how often update rows go to the sinks (the console prints the rows that changed); 0 = after every poll", 5000, 0),
   "poll-records": { type: "int", default: 10_000, min: 1, max: 1_000_000, help: "most records per poll (a batch through the pipeline)" },
   "max-restarts": { type: "int", default: 10, min: 0, max: 1_000_000, help: "in-process restarts from the last checkpoint after a failure (broker lost, commit failed) before giving up" },
   "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port (0 = off)" },
   "results-topic": { type: "string", default: "analytics-results", help: "Kafka topic of final rows" },
   "anomalies-topic": { type: "string", default: "anomalies", help: "Kafka topic that also receives purchase_anomalies rows" },
+  "processed-orders-topic": { type: "string", default: "processed-orders", help: "Kafka topic of each valid order enriched with its product name (the seeds' orders job)" },
   "product-metrics-topic": { type: "string", default: "product-metrics", help: "Kafka topic that also receives orders_metrics rows (the seeds' orders job)" },
   catalog: { type: "string", help: "product catalog JSON (default: the built-in catalog)" },
   config: { type: "string", help: "JSON file with any of these settings (flags override it)" },
@@ -65,6 +66,7 @@ export interface RunConfig {
   resultsTopic: string;
   anomaliesTopic: string;
   productMetricsTopic: string;
+  processedOrdersTopic: string;
   catalog?: string;
   pipeline: PipelineConfig;
 }
@@ -140,6 +142,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
       resultsTopic: f["results-topic"],
       anomaliesTopic: f["anomalies-topic"],
       productMetricsTopic: f["product-metrics-topic"],
+      processedOrdersTopic: f["processed-orders-topic"],
       catalog: f.catalog,
       pipeline,
     },

@@ -51,6 +51,21 @@ export interface KafkaSourceOptions {
   log?: KafkaLog;
 }
 
+/**
+ * Topic offsets, retried while the topic is still electing leaders (a topic created a moment ago,
+ * by eddy or by a producer, answers NOT_LEADER_FOR_PARTITION for a while).
+ */
+async function offsetsWithRetry(admin: ReturnType<Kafka["admin"]>, topic: string): ReturnType<ReturnType<Kafka["admin"]>["fetchTopicOffsets"]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (attempt >= 20 || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** Longest wait at start for every partition with a backlog to deliver its first batch. */
 const PRIME_TIMEOUT_MS = 5000;
 
@@ -96,7 +111,7 @@ export class KafkaSource implements Source {
       await ensureTopics(this.admin, topics.map((topic) => ({ topic, numPartitions: this.o.createPartitions })));
     }
     for (const topic of topics) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) {
+      for (const p of await offsetsWithRetry(this.admin, topic)) {
         const key = positionKey(topic, p.partition);
         const low = Number(p.low);
         const high = Number(p.high);

@@ -1,6 +1,8 @@
 /**
  * `orders_metrics` (SPEC, the seeds' orders pipeline): per product and 1-minute window the order
- * count, total revenue and average order value of valid orders, enriched with the product name.
+ * count, total revenue and average order value of valid orders, enriched with the product name;
+ * and `processed_orders`, each valid order enriched with its product name as it arrives (the seeds'
+ * validate → enrich → processed-orders step), late ones included.
  */
 import { TOPIC_ORDERS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
@@ -17,7 +19,7 @@ export class OrdersOp implements MetricOp {
     this.s = new Scratch(ctx.capacity);
   }
 
-  ingest(b: EventBatch, wm: Float64Array, late: Uint32Array, lateBit: number): void {
+  ingest(b: EventBatch, wm: Float64Array, late: Uint32Array, lateBit: number, out: OutputRow[]): void {
     const s = this.s;
     s.n = 0;
     for (let i = 0; i < b.n; i++) {
@@ -25,6 +27,16 @@ export class OrdersOp implements MetricOp {
       const j = s.take(b, wm, i);
       s.key[j] = b.product[i];
       s.value[j] = b.cents[i];
+      const product_id = this.ctx.products.decode(b.product[i]);
+      out.push({
+        metric: "processed_orders",
+        order_id: b.id[i],
+        user_id: this.ctx.users.decode(b.user[i]),
+        product_id,
+        product_name: this.ctx.productName(product_id),
+        amount: b.cents[i],
+        timestamp: b.t[i],
+      });
     }
     if (s.n === 0) return;
     s.markLate(this.win.process({ n: s.n, time: s.t, key: s.key, value: s.value, wm: s.wm }), late, lateBit);
