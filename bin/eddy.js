@@ -5,4 +5,8 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/server/cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// A command that returned is done. A client library may still hold a socket or a retry timer
+// (kafkajs after a lost broker): exit shortly after anyway, without cutting off pending output.
+setTimeout(() => process.exit(code), 2000).unref();

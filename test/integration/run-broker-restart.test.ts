@@ -36,11 +36,13 @@ it("survives a broker restart mid-run with exact output", async () => {
   await produce(broker.brokers, t, recs);
   const b = broker;
   let restarted: Promise<void> | undefined;
+  let log = "";
   const run = runChild(
     ["run", "--brokers", b.brokers.join(","), ...topicFlags(t), "--until-end", "--sink", "kafka", "--checkpoint-interval", "200ms"],
     undefined,
     process.env,
     (line) => {
+      log += line;
       // After the first checkpoint that committed rows (mid-stream): take the broker away for a few seconds.
       if (!restarted && /"event":"checkpoint","epoch":\d+,"rows":[1-9]/.test(line)) {
         restarted = (async () => {
@@ -53,7 +55,10 @@ it("survives a broker restart mid-run with exact output", async () => {
     },
   );
   let stoppedAt = 0;
+  // A hang must fail with the runner's own log, not a bare test timeout.
+  const guard = setTimeout(() => console.error(`runner still running after 150 s; its log:\n${log.slice(-4000)}`), 150_000);
   const result = await run;
+  clearTimeout(guard);
   const exitedAt = Date.now();
   await restarted;
   expect(result.code).toBe(0);
