@@ -5,27 +5,24 @@
  */
 import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
-import type { WindowAggregate, WindowRows } from "../../kernels/window";
-import { type MetricOp, type OpContext, ratio, Scratch } from "./op";
+import type { WindowRows } from "../../kernels/window";
+import { type OpContext, ratio } from "./op";
+import { SingleWindowOp } from "./window-op";
 
 const KINDS = 4; // view, click, add_to_cart, purchase
 const K_PURCHASE = 3;
 // ACTIONS order: view, click, add_to_cart, scroll, hover, error — the first three are counted.
 const ACTION_TO_KIND = [0, 1, 2, -1, -1, -1];
 
-export class ActivityOp implements MetricOp {
+export class ActivityOp extends SingleWindowOp {
   readonly name = "product_activity";
-  private readonly win: WindowAggregate;
-  private readonly s: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
-    this.win = ctx.kernels.window({ sizeMs: ctx.config.activityWindowMs, sum: true }, snaps?.[0]);
-    this.s = new Scratch(ctx.capacity);
+  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
+    super(ctx, { sizeMs: ctx.config.activityWindowMs, sum: true }, snaps);
   }
 
-  ingest(b: EventBatch, wm: Float64Array, late: Uint32Array, lateBit: number): void {
+  protected gather(b: EventBatch, wm: Float64Array): void {
     const s = this.s;
-    s.n = 0;
     for (let i = 0; i < b.n; i++) {
       const topic = b.topic[i];
       let kind = -1;
@@ -36,20 +33,10 @@ export class ActivityOp implements MetricOp {
       s.key[j] = b.product[i] * KINDS + kind;
       s.value[j] = kind === K_PURCHASE ? b.cents[i] : 0;
     }
-    if (s.n === 0) return;
-    s.markLate(this.win.process({ n: s.n, time: s.t, key: s.key, value: s.value, wm: s.wm }), late, lateBit);
-  }
-
-  close(wm: number, out: OutputRow[]): void {
-    this.emit(this.win.advance(wm), out);
-  }
-
-  peek(out: OutputRow[]): void {
-    this.emit(this.win.peek(), out);
   }
 
   /** Rows come ordered by window end then key, so a product's kinds are adjacent. */
-  private emit(r: WindowRows, out: OutputRow[]): void {
+  protected emit(r: WindowRows, out: OutputRow[]): void {
     let i = 0;
     while (i < r.n) {
       const end = r.end[i];
@@ -79,13 +66,5 @@ export class ActivityOp implements MetricOp {
         conversion_rate: ratio(purchases, views),
       });
     }
-  }
-
-  snapshot(): Uint8Array[] {
-    return [this.win.snapshot()];
-  }
-
-  destroy(): void {
-    this.win.destroy();
   }
 }

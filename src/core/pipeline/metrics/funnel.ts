@@ -4,8 +4,9 @@
  */
 import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
-import type { WindowAggregate, WindowRows } from "../../kernels/window";
-import { type MetricOp, type OpContext, ratio, Scratch } from "./op";
+import type { WindowRows } from "../../kernels/window";
+import { type OpContext, ratio } from "./op";
+import { SingleWindowOp } from "./window-op";
 
 const STEP_VIEW = 0;
 const STEP_CART = 1;
@@ -13,19 +14,15 @@ const STEP_PURCHASE = 2;
 const ACTION_VIEW = 0;
 const ACTION_ADD_TO_CART = 2;
 
-export class FunnelOp implements MetricOp {
+export class FunnelOp extends SingleWindowOp {
   readonly name = "funnel";
-  private readonly win: WindowAggregate;
-  private readonly s: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
-    this.win = ctx.kernels.window({ sizeMs: ctx.config.funnelWindowMs, distinct: true }, snaps?.[0]);
-    this.s = new Scratch(ctx.capacity);
+  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
+    super(ctx, { sizeMs: ctx.config.funnelWindowMs, distinct: true }, snaps);
   }
 
-  ingest(b: EventBatch, wm: Float64Array, late: Uint32Array, lateBit: number): void {
+  protected gather(b: EventBatch, wm: Float64Array): void {
     const s = this.s;
-    s.n = 0;
     for (let i = 0; i < b.n; i++) {
       let step = -1;
       if (b.topic[i] === TOPIC_CLICKSTREAM) {
@@ -37,19 +34,9 @@ export class FunnelOp implements MetricOp {
       s.key[j] = step;
       s.key2[j] = b.user[i];
     }
-    if (s.n === 0) return;
-    s.markLate(this.win.process({ n: s.n, time: s.t, key: s.key, distinct: s.key2, wm: s.wm }), late, lateBit);
   }
 
-  close(wm: number, out: OutputRow[]): void {
-    this.emit(this.win.advance(wm), out);
-  }
-
-  peek(out: OutputRow[]): void {
-    this.emit(this.win.peek(), out);
-  }
-
-  private emit(r: WindowRows, out: OutputRow[]): void {
+  protected emit(r: WindowRows, out: OutputRow[]): void {
     let i = 0;
     while (i < r.n) {
       const end = r.end[i];
@@ -69,13 +56,5 @@ export class FunnelOp implements MetricOp {
         view_to_purchase_rate: ratio(purchasers, viewers),
       });
     }
-  }
-
-  snapshot(): Uint8Array[] {
-    return [this.win.snapshot()];
-  }
-
-  destroy(): void {
-    this.win.destroy();
   }
 }

@@ -6,22 +6,19 @@
  */
 import { TOPIC_ORDERS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
-import type { WindowAggregate, WindowRows } from "../../kernels/window";
-import { type MetricOp, type OpContext, Scratch } from "./op";
+import type { WindowRows } from "../../kernels/window";
+import type { OpContext } from "./op";
+import { SingleWindowOp } from "./window-op";
 
-export class OrdersOp implements MetricOp {
+export class OrdersOp extends SingleWindowOp {
   readonly name = "orders_metrics";
-  private readonly win: WindowAggregate;
-  private readonly s: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
-    this.win = ctx.kernels.window({ sizeMs: ctx.config.activityWindowMs, sum: true }, snaps?.[0]);
-    this.s = new Scratch(ctx.capacity);
+  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
+    super(ctx, { sizeMs: ctx.config.activityWindowMs, sum: true }, snaps);
   }
 
-  ingest(b: EventBatch, wm: Float64Array, late: Uint32Array, lateBit: number, out: OutputRow[]): void {
+  protected gather(b: EventBatch, wm: Float64Array, out: OutputRow[]): void {
     const s = this.s;
-    s.n = 0;
     for (let i = 0; i < b.n; i++) {
       if (b.topic[i] !== TOPIC_ORDERS) continue;
       const j = s.take(b, wm, i);
@@ -38,19 +35,9 @@ export class OrdersOp implements MetricOp {
         timestamp: b.t[i],
       });
     }
-    if (s.n === 0) return;
-    s.markLate(this.win.process({ n: s.n, time: s.t, key: s.key, value: s.value, wm: s.wm }), late, lateBit);
   }
 
-  close(wm: number, out: OutputRow[]): void {
-    this.emit(this.win.advance(wm), out);
-  }
-
-  peek(out: OutputRow[]): void {
-    this.emit(this.win.peek(), out);
-  }
-
-  private emit(r: WindowRows, out: OutputRow[]): void {
+  protected emit(r: WindowRows, out: OutputRow[]): void {
     for (let i = 0; i < r.n; i++) {
       const product_id = this.ctx.products.decode(r.key[i]);
       out.push({
@@ -64,13 +51,5 @@ export class OrdersOp implements MetricOp {
         avg_order_value: r.sum[i] / r.count[i] / 100,
       });
     }
-  }
-
-  snapshot(): Uint8Array[] {
-    return [this.win.snapshot()];
-  }
-
-  destroy(): void {
-    this.win.destroy();
   }
 }
