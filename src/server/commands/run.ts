@@ -16,7 +16,7 @@ import { createKafka } from "../kafka/client";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
 import { parseRunConfig, RUN_FLAGS, type RunConfig } from "../runner/run-config";
-import { Runner, type RunnerOptions } from "../runner/runner";
+import { CheckpointRestoreError, Runner, type RunnerOptions } from "../runner/runner";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { ConsoleSink } from "../sinks/console-sink";
 import { FileSink } from "../sinks/file-sink";
@@ -195,7 +195,7 @@ export async function run(argv: string[]): Promise<number> {
         await built.runner.close().catch(() => {});
         if (built.runner.committed > 0) failures = 0;
         failures++;
-        if (stopping || err instanceof UsageError || failures > cfg.maxRestarts) throw err;
+        if (stopping || err instanceof UsageError || err instanceof CheckpointRestoreError || failures > cfg.maxRestarts) throw err;
         const backoff = Math.min(30_000, 500 * 2 ** failures);
         log("restart", { error: err instanceof Error ? err.message : String(err), attempt: failures, of: cfg.maxRestarts, inMs: backoff });
         await sleep(backoff);

@@ -12,6 +12,14 @@ import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, Sour
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
 
+/**
+ * A checkpoint that exists but cannot be restored (written by an incompatible eddy build, or
+ * damaged): retrying cannot help, so the supervisor gives up at once and says what to do.
+ */
+export class CheckpointRestoreError extends Error {
+  override name = "CheckpointRestoreError";
+}
+
 /** Options of {@link Runner}. */
 export interface RunnerOptions {
   source: Source;
@@ -86,7 +94,15 @@ export class Runner {
     for (const s of o.sinks) await s.open();
     const cp = await o.checkpoints.load();
     for (const s of o.sinks) await s.recover?.(cp);
-    this.pipeline = o.createPipeline(cp?.state);
+    try {
+      this.pipeline = o.createPipeline(cp?.state);
+    } catch (err) {
+      if (!cp) throw err;
+      throw new CheckpointRestoreError(
+        `cannot restore checkpoint epoch ${cp.epoch}: ${err instanceof Error ? err.message : String(err)}. ` +
+          "It was probably written by another eddy version; start afresh under a new --group (or delete that group's checkpoint).",
+      );
+    }
     if (cp) {
       const restored = (cp.sinks.__stats as RunStats | undefined) ?? undefined;
       if (restored) Object.assign(this.stats, restored, { restarts: restored.restarts + 1 });
