@@ -48,11 +48,9 @@ export class ConversionsOp implements MetricOp {
     this.emit(this.join.peek(), out);
   }
 
+  /** Rows come ordered by window end, then product (the kernel contract): emitted as they are. */
   private emit(r: ConversionRows, out: OutputRow[]): void {
-    // The kernel may return rows in any order: emit ordered by window end, then product id.
-    const order = Array.from({ length: r.n }, (_, i) => i);
-    order.sort((a, b) => r.end[a] - r.end[b] || r.product[a] - r.product[b]);
-    for (const i of order) {
+    for (let i = 0; i < r.n; i++) {
       out.push({
         metric: "conversions",
         window_start: r.start[i],

@@ -39,11 +39,9 @@ export class SessionsOp implements MetricOp {
     this.emit(this.kernel.peek(), out);
   }
 
+  /** Rows come ordered by session end, then user (the kernel contract): emitted as they are. */
   private emit(r: SessionRows, out: OutputRow[]): void {
-    // Kernel order is unspecified: emit by session end, then user id, then start.
-    const order = Array.from({ length: r.n }, (_, i) => i);
-    order.sort((a, b) => r.end[a] - r.end[b] || r.user[a] - r.user[b] || r.start[a] - r.start[b]);
-    for (const i of order) {
+    for (let i = 0; i < r.n; i++) {
       out.push({
         metric: "sessions",
         window_start: r.start[i],
