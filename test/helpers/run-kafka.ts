@@ -1,6 +1,8 @@
 /** Helpers for runner tests against a real broker: produce generator records, run `eddy run`, read results. */
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { METRIC_NAMES } from "../../src/core/metrics/schema";
 import type { GeneratedRecord } from "../../src/server/generator";
 import { testKafka, uniqueName } from "./kafka";
 
@@ -87,4 +89,17 @@ export function runChild(
       else resolve({ code, signal, stderr: err });
     });
   });
+}
+
+/**
+ * Every final row a files-sink run wrote to `DIR/<metric>.jsonl`, sorted, as the JSON lines a
+ * Kafka sink publishes (processed orders are left out: they go to their own topic).
+ */
+export function resultFileRows(dir: string): string[] {
+  return METRIC_NAMES.filter((m) => m !== "processed_orders")
+    .flatMap((m) => {
+      const f = join(dir, `${m}.jsonl`);
+      return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+    })
+    .sort();
 }

@@ -2,7 +2,6 @@
  * Headless replay of a generator file, checked against the reference oracle, and crash safety
  * of the file sinks: `kill -9` the runner at random points, restart, compare with a clean run.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { main } from "../../src/server/cli";
 import { jsonlLine } from "../../src/server/generator";
 import { drive, records } from "../helpers/pipeline";
+import { runChild } from "../helpers/run-kafka";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-replay-"));
 const recs = records(60_000, { seed: 11, late: 0.01, invalid: 0.01, anomaly: 0.005 });
@@ -32,33 +32,6 @@ function sideOutputs(out: string, kind: "dlq" | "late"): string[] {
   const d = join(out, kind);
   if (!existsSync(d)) return [];
   return readdirSync(d).flatMap((f) => readFileSync(join(d, f), "utf8").split("\n").filter(Boolean)).sort();
-}
-
-const CLI = join(__dirname, "../../bin/eddy.js");
-
-/**
- * Runs `eddy run` in a child process. With `kill`, SIGKILLs it `kill.delayMs` after its
- * `kill.afterCheckpoints`-th checkpoint log line — a random point in the middle of real work,
- * whatever the machine's speed.
- */
-function runChild(args: string[], kill?: { afterCheckpoints: number; delayMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    let checkpoints = 0;
-    let timer: NodeJS.Timeout | undefined;
-    child.stderr.on("data", (d: Buffer) => {
-      err += d;
-      checkpoints += (d.toString().match(/"event":"checkpoint"/g) ?? []).length;
-      if (kill && !timer && checkpoints >= kill.afterCheckpoints) timer = setTimeout(() => child.kill("SIGKILL"), kill.delayMs);
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0 && signal === null) reject(new Error(`eddy run exited ${code}: ${err.slice(-2000)}`));
-      else resolve({ code, signal });
-    });
-  });
 }
 
 afterAll(() => {

@@ -2,28 +2,20 @@
  * `eddy run` against the real broker: results equal the file replay, bad input lands in the DLQ
  * with its reason, and kill -9 at random points loses or repeats no read_committed row.
  */
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
 import { main } from "../../src/server/cli";
 import { jsonlLine } from "../../src/server/generator";
 import { readBack, testBrokers } from "../helpers/kafka";
 import { records } from "../helpers/pipeline";
-import { produce, runChild, runTopics, topicFlags } from "../helpers/run-kafka";
+import { produce, resultFileRows, runChild, runTopics, topicFlags } from "../helpers/run-kafka";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-run-kafka-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const recs = records(20_000, { seed: 21, late: 0.01, invalid: 0.02, anomaly: 0.005 });
-
-function fileRows(out: string): string[] {
-  return METRIC_NAMES.filter((m) => m !== "processed_orders").flatMap((m) => {
-    const f = join(out, `${m}.jsonl`);
-    return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
-  }).sort();
-}
 
 async function resultRows(topic: string, expected: number): Promise<string[]> {
   const msgs = await readBack([topic], expected, { readCommitted: true, timeoutMs: 30_000 });
@@ -38,7 +30,7 @@ describe("eddy run with Kafka in and out", () => {
     const input = join(dir, "in.jsonl");
     writeFileSync(input, recs.map((r) => jsonlLine(r) + "\n").join(""));
     expect(await main(["run", "--input", input, "--output", fileOut, "--sink", "files"])).toBe(0);
-    expected = fileRows(fileOut);
+    expected = resultFileRows(fileOut);
     expect(expected.length).toBeGreaterThan(1000);
 
     const t = runTopics("run-kafka");
@@ -69,7 +61,7 @@ describe("eddy run with Kafka in and out", () => {
     const input = join(dir, "many.jsonl");
     writeFileSync(input, many.map((r) => jsonlLine(r) + "\n").join(""));
     expect(await main(["run", "--input", input, "--output", join(dir, "many"), "--sink", "files"])).toBe(0);
-    const want = fileRows(join(dir, "many"));
+    const want = resultFileRows(join(dir, "many"));
     const t = runTopics("run-crash");
     await produce(testBrokers(), t, many);
     const args = ["run", "--brokers", testBrokers().join(","), ...topicFlags(t), "--until-end", "--sink", "kafka", "--checkpoint-interval", "100ms", "--poll-records", "2000"];
