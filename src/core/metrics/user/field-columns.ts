@@ -1,0 +1,112 @@
+/**
+ * The fields user-defined metrics read, decoded once per event into columns beside the
+ * pipeline's batch: strings as ids of one shared value dictionary (NONE when missing or of
+ * another type), numbers and booleans as f64 (NaN when missing). Metric operators then filter,
+ * group and aggregate over typed arrays; nothing of a declaration is interpreted per event.
+ *
+ * SPEC inputs expose their SPEC fields with two readings fixed by SPEC: `timestamp` is the event
+ * time in epoch ms, `category` is filled from the catalog when missing, and `amount` is integer
+ * cents so that its sums are exact like the built-in metrics'.
+ */
+import { currencyToCents } from "../declaration";
+import type { FieldRef, InputDef, UserMetric } from "./definition";
+
+/** Column value of a missing string. */
+export const NONE = 0xffffffff;
+
+/** Encodes strings to dense ids (src/core/dictionary.ts). */
+export interface ValueEncoder {
+  encode(s: string): number;
+}
+
+/** One decoded field of one input. */
+export interface FieldSlot {
+  input: string;
+  field: FieldRef;
+  /** Column of string ids (string fields) … */
+  str?: Uint32Array;
+  /** … or of numbers (number and boolean fields; booleans as 0/1). */
+  num?: Float64Array;
+  /** SPEC `amount`: decoded to integer cents. */
+  cents: boolean;
+}
+
+/** What the SPEC-field readers need besides the event object. */
+export interface SpecEventInfo {
+  t: number;
+  category: string;
+}
+
+type Obj = Record<string, unknown>;
+
+function at(o: unknown, parts: readonly string[]): unknown {
+  let v = o;
+  for (let k = 0; k < parts.length; k++) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Obj)[parts[k]];
+  }
+  return v;
+}
+
+/** The decoded field columns of a batch, for every field any selected metric uses. */
+export class FieldColumns {
+  private readonly byInput = new Map<string, FieldSlot[]>();
+  private readonly byKey = new Map<string, FieldSlot>();
+
+  constructor(
+    metrics: readonly UserMetric[],
+    capacity: number,
+    private readonly values: ValueEncoder,
+  ) {
+    for (const m of metrics) {
+      const used = [...m.where.map((c) => c.field), ...m.groupBy, ...m.aggregates.flatMap((a) => (a.field ? [a.field] : []))];
+      for (const f of used) this.slotFor(m.input, f, capacity);
+    }
+  }
+
+  private slotFor(input: InputDef, field: FieldRef, capacity: number): FieldSlot {
+    const key = `${input.name}\u0000${field.path}`;
+    let s = this.byKey.get(key);
+    if (!s) {
+      const cents = input.builtin && field.path === "amount";
+      s = field.type === "string" ? { input: input.name, field, str: new Uint32Array(capacity), cents } : { input: input.name, field, num: new Float64Array(capacity), cents };
+      this.byKey.set(key, s);
+      const list = this.byInput.get(input.name) ?? [];
+      list.push(s);
+      this.byInput.set(input.name, list);
+    }
+    return s;
+  }
+
+  /** The column of `field` of `input` (every field a metric uses has one). */
+  slot(input: string, field: FieldRef): FieldSlot {
+    const s = this.byKey.get(`${input}\u0000${field.path}`);
+    if (!s) throw new Error(`no column for ${input}.${field.path}`);
+    return s;
+  }
+
+  /** True when some metric reads fields of `input`. */
+  reads(input: string): boolean {
+    return this.byInput.has(input);
+  }
+
+  /**
+   * Decodes event `i` of `input` from its JSON object. `spec` carries the SPEC readings of a
+   * SPEC input's event (event time, category from the catalog).
+   */
+  fill(input: string, i: number, o: unknown, spec?: SpecEventInfo): void {
+    const slots = this.byInput.get(input);
+    if (!slots) return;
+    for (let k = 0; k < slots.length; k++) {
+      const s = slots[k];
+      const path = s.field.path;
+      let v: unknown;
+      if (spec && path === "timestamp") v = spec.t;
+      else if (spec && path === "category") v = spec.category;
+      else v = s.field.parts.length === 1 ? (o as Obj)[path] : at(o, s.field.parts);
+      if (s.str) s.str[i] = typeof v === "string" ? this.values.encode(v) : NONE;
+      else if (s.field.type === "boolean") s.num![i] = typeof v === "boolean" ? (v ? 1 : 0) : NaN;
+      else s.num![i] = typeof v === "number" && Number.isFinite(v) ? (s.cents ? currencyToCents(v) : v) : NaN;
+    }
+  }
+}
