@@ -89,7 +89,7 @@ describe("number and time formatting", () => {
     expect(formatValue("int", 12345, BERLIN, NOW)).toBe("12,345");
     expect(formatValue("pct", 1 / 3, BERLIN, NOW)).toBe("33.3%");
     expect(formatValue("pct", null, BERLIN, NOW)).toBe("–");
-    expect(formatValue("urls", [{ url: "/a", views: 2 }, { url: "/b", views: 1 }], BERLIN, NOW)).toBe("/a 2, /b 1");
+    expect(formatValue("urls", [{ url: "https://shop.example.com/a?x=1", views: 2 }, { url: "/b", views: 1 }], BERLIN, NOW)).toBe("/a?x=1 2, /b 1");
     expect(formatValue("time", W, BERLIN, NOW)).toBe("11:00:00");
   });
 });

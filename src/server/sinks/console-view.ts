@@ -19,6 +19,8 @@ export interface MetricView {
   main: string;
   /** Rank by absolute value (a z-score of −4 is as notable as +4). */
   abs?: boolean;
+  /** How the ranking reads in a title (default: the main field's name). */
+  label?: string;
   /** Fields shown after the window, `field` or `field:kind` when the type alone does not say. */
   columns: string[];
 }
@@ -35,7 +37,7 @@ export const CONSOLE_VIEWS: Record<MetricName, MetricView> = {
   traffic: { main: "active_users", columns: ["active_users", "events", "action_view", "action_add_to_cart", "action_error", "top_urls"] },
   funnel: { main: "viewers", columns: ["viewers", "carters", "purchasers", "view_to_cart_rate:pct", "cart_to_purchase_rate:pct", "view_to_purchase_rate:pct"] },
   // One row per order as it arrives: the latest are the interesting ones.
-  processed_orders: { main: "timestamp", columns: ["timestamp", "order_id", "user_id", "product_name", "amount"] },
+  processed_orders: { main: "timestamp", label: "latest", columns: ["timestamp", "order_id", "user_id", "product_name", "amount"] },
 };
 
 const KIND_OF_TYPE: Record<FieldType, Kind> = { int: "int", cents: "cents", double: "num", string: "text", timestamp: "time", json: "urls" };
@@ -43,7 +45,7 @@ const KIND_OF_TYPE: Record<FieldType, Kind> = { int: "int", cents: "cents", doub
 /** The label of a metric's main value: `views`, `|z|`. */
 export function mainLabel(metric: MetricName): string {
   const v = CONSOLE_VIEWS[metric];
-  return v.abs ? `|${v.main}|` : v.main;
+  return v.label ?? (v.abs ? `|${v.main}|` : v.main);
 }
 
 function rank(metric: MetricName, row: OutputRow): number {
@@ -69,9 +71,17 @@ export function topRows(metric: MetricName, rows: OutputRow[], n: number): Outpu
   return n > 0 ? sorted.slice(0, n) : sorted;
 }
 
+/** A page address without the scheme and host every one of them shares. */
+function path(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]+(\/.*)?$/i.exec(url);
+  return m ? (m[1] ?? "/") : url;
+}
+
 function urls(v: unknown): string {
   if (!Array.isArray(v)) return JSON.stringify(v);
-  return v.map((u: { url?: unknown; views?: unknown }) => (u && typeof u === "object" && "url" in u ? `${String(u.url)} ${String(u.views ?? "")}`.trim() : JSON.stringify(u))).join(", ");
+  return v
+    .map((u: { url?: unknown; views?: unknown }) => (u && typeof u === "object" && "url" in u ? `${path(String(u.url))} ${String(u.views ?? "")}`.trim() : JSON.stringify(u)))
+    .join(", ");
 }
 
 /** One cell as read on the console. */

@@ -41,7 +41,8 @@ export class LiveLine {
   private paint(): void {
     const text = this.last;
     if (text === undefined) return;
-    const width = Math.max(10, (this.out.columns ?? 80) - 1);
+    // A pseudo-terminal without a size reports 0 columns.
+    const width = Math.max(10, (this.out.columns || 80) - 1);
     const line = text.length > width ? `${text.slice(0, width - 1)}…` : text;
     this.out.write(CLEAR_LINE + line);
     this.shown = true;
