@@ -18,21 +18,17 @@ import { serveMetrics } from "../metrics/serve";
 import { parseRunConfig, RUN_FLAGS, type RunConfig } from "../runner/run-config";
 import { CheckpointRestoreError, Runner, type RunnerOptions } from "../runner/runner";
 import { RunnerMetrics } from "../runner/runner-metrics";
-import { ConsoleSink } from "../sinks/console-sink";
 import { FileSink } from "../sinks/file-sink";
 import { KafkaSink } from "../sinks/kafka-sink";
 import { writeRunSummary } from "../sinks/run-summary";
 import { FileSource } from "../sources/file-source";
 import { KafkaSource } from "../sources/kafka-source";
+import { RunTerminal } from "../term/run-terminal";
 
 const USAGE = `usage: eddy run [--input FILE.jsonl | --brokers host:9092] [options]
 
 Reads clickstream, transactions and orders, computes every SPEC metric and writes final rows
 to the selected sinks, committing output, offsets and state together at each checkpoint.`;
-
-function log(event: string, fields: Record<string, unknown>): void {
-  process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level: "info", event, ...fields }) + "\n");
-}
 
 function catalogFrom(cfg: RunConfig): Catalog {
   if (!cfg.catalog) return DEFAULT_CATALOG;
@@ -44,11 +40,11 @@ function catalogFrom(cfg: RunConfig): Catalog {
 }
 
 /** Builds the source, sinks and checkpoint store of a run. */
-function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: Source; sinks: Sink[]; checkpoints: CheckpointStore } {
+function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerminal): { source: Source; sinks: Sink[]; checkpoints: CheckpointStore } {
   const inputTopics = [cfg.topics.clickstream, cfg.topics.transactions, cfg.topics.orders];
   // kafkajs logs every retried request at error level (a loading coordinator at start-up, a moved
   // leader); the source and the producer report what actually fails, so its lines are debug output.
-  const kafkaLog = process.env.EDDY_DEBUG ? (level: string, msg: string) => log("kafka", { level, msg }) : undefined;
+  const kafkaLog = process.env.EDDY_DEBUG ? (level: string, msg: string) => term.log("kafka", { level, msg }) : undefined;
   const kafka = cfg.brokers.length ? createKafka({ brokers: cfg.brokers, log: kafkaLog }) : undefined;
   const source: Source = cfg.input
     ? new FileSource({ path: cfg.input, topics: inputTopics })
@@ -73,33 +69,7 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: So
     checkpoints = new FileCheckpointStore({ dir: cfg.checkpointDir });
   }
   if (cfg.sinks.includes("files")) sinks.push(new FileSink({ dir: cfg.output }));
-  if (cfg.sinks.includes("console")) {
-    let lastIn = 0;
-    let lastAt = Date.now();
-    sinks.push(
-      new ConsoleSink({
-        status: () => {
-          const r = runnerRef();
-          if (!r) return undefined;
-          const now = Date.now();
-          const rate = ((r.stats.eventsIn - lastIn) * 1000) / Math.max(1, now - lastAt);
-          lastIn = r.stats.eventsIn;
-          lastAt = now;
-          const wm = r.current.watermarks().main;
-          return {
-            eventsPerSecond: rate,
-            lag: source.lag(),
-            watermark: wm === -Infinity ? null : wm,
-            anomalies: r.stats.rowsOut.purchase_anomalies ?? 0,
-            openSessions: r.current.openCount("sessions"),
-            eventsIn: r.stats.eventsIn,
-            invalid: r.stats.invalid,
-            late: r.stats.late,
-          };
-        },
-      }),
-    );
-  }
+  if (cfg.sinks.includes("console")) sinks.push(term.consoleSink(() => ({ runner: runnerRef(), source })));
   return { source, sinks, checkpoints };
 }
 
@@ -125,11 +95,12 @@ export async function buildRun(
   cfg: RunConfig,
   extra: Partial<Pick<RunnerOptions, "onProcessed" | "log">> = {},
   shared?: RunnerMetrics,
+  term = new RunTerminal(cfg),
 ): Promise<BuiltRun> {
   const catalog = catalogFrom(cfg);
   const core = await instantiateCore();
   let runner: Runner | undefined;
-  const { source, sinks, checkpoints } = wire(cfg, () => runner);
+  const { source, sinks, checkpoints } = wire(cfg, () => runner, term);
   const topics: Record<string, TopicKind> = {
     [cfg.topics.clickstream]: "clickstream",
     [cfg.topics.transactions]: "transactions",
@@ -146,7 +117,7 @@ export async function buildRun(
     triggerMs: cfg.triggerMs,
     maxPoll: cfg.pollRecords,
     metrics,
-    log,
+    log: term.log,
     ...extra,
   });
   const r = runner;
@@ -161,14 +132,18 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText(USAGE, RUN_FLAGS));
     return 0;
   }
-  // One metrics registry for the whole process, across in-process restarts.
+  // One metrics registry and one terminal for the whole process, across in-process restarts.
   const metrics = new RunnerMetrics();
-  let built = await buildRun(cfg, {}, metrics);
+  const term = new RunTerminal(cfg);
+  const log = term.log;
+  let built = await buildRun(cfg, {}, metrics, term);
   bindGauges(metrics, () => built);
+  term.startStatus(() => built);
   const server = cfg.metricsPort ? await serveMetrics(metrics.registry, cfg.metricsPort, "0.0.0.0") : undefined;
   if (server) log("metrics", { url: `http://127.0.0.1:${server.port}/metrics` });
   let signals = 0;
   let stopping = false;
+  let stoppedBy: string | undefined;
   const onSignal = (sig: string) => {
     signals++;
     if (signals > 1) {
@@ -177,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     log("shutdown", { signal: sig, mode: "graceful: finishing the batch and checkpointing (again to force)" });
     stopping = true;
+    stoppedBy ??= sig;
     built.runner.stop();
   };
   process.on("SIGINT", onSignal);
@@ -197,21 +173,21 @@ export async function run(argv: string[]): Promise<number> {
         failures++;
         if (stopping || err instanceof UsageError || err instanceof CheckpointRestoreError || failures > cfg.maxRestarts) throw err;
         const backoff = Math.min(30_000, 500 * 2 ** failures);
-        log("restart", { error: err instanceof Error ? err.message : String(err), attempt: failures, of: cfg.maxRestarts, inMs: backoff });
+        log("restart", { level: "warn", error: err instanceof Error ? err.message : String(err), attempt: failures, of: cfg.maxRestarts, inMs: backoff });
         await sleep(backoff);
         if (stopping) throw err;
-        built = await buildRun(cfg, {}, metrics);
+        built = await buildRun(cfg, {}, metrics, term);
       }
     }
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await built.runner.close().catch((err: unknown) => log("close", { error: String(err) }));
+    await built.runner.close().catch((err: unknown) => log("close", { level: "warn", error: String(err) }));
     server?.server.close();
+    term.stopStatus();
   }
   const r = built.runner;
   if (cfg.sinks.includes("files")) await writeRunSummary(cfg.output, r.stats);
-  const secs = (Date.now() - t0) / 1000;
-  log("done", { seconds: secs, eventsIn: r.stats.eventsIn, valid: r.stats.valid, invalid: r.stats.invalid, late: r.stats.late, rowsOut: r.stats.rowsOut, eventsPerSecond: Math.round(r.stats.eventsIn / Math.max(secs, 1e-3)) });
+  term.finish(r.stats, (Date.now() - t0) / 1000, stoppedBy ? `stopped by ${stoppedBy}` : "end of input");
   return 0;
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } from "../../core/pipeline/config";
 import { type FlagSpec, parseFlags, UsageError } from "../args";
+import { LOG_FORMATS, type LogFormatFlag } from "../log";
 
 const D = DEFAULT_PIPELINE_CONFIG;
 const dur = (help: string, def: number, min = 0) => ({ type: "duration" as const, help, default: def, min });
@@ -27,6 +28,8 @@ export const RUN_FLAGS = {
   "poll-records": { type: "int", default: 10_000, min: 1, max: 1_000_000, help: "most records per poll (a batch through the pipeline)" },
   "max-restarts": { type: "int", default: 10, min: 0, max: 1_000_000, help: "in-process restarts from the last checkpoint after a failure (broker lost, commit failed) before giving up" },
   "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port (0 = off)" },
+  "log-format": { type: "string", default: "auto", choices: LOG_FORMATS, help: "auto: readable status, warnings and summary when stdout is a terminal, else JSON lines on stderr; json or text to force one" },
+  "console-top": { type: "int", default: 10, min: 0, max: 1_000_000, help: "console sink: rows per metric at each trigger, the top ones by the metric's main value (0 = every changed row)" },
   "results-topic": { type: "string", default: "analytics-results", help: "Kafka topic of final rows" },
   "anomalies-topic": { type: "string", default: "anomalies", help: "Kafka topic that also receives purchase_anomalies rows" },
   "processed-orders-topic": { type: "string", default: "processed-orders", help: "Kafka topic of each valid order enriched with its product name (the seeds' orders job)" },
@@ -61,6 +64,8 @@ export interface RunConfig {
   checkpointIntervalMs: number;
   triggerMs: number;
   metricsPort: number;
+  logFormat: LogFormatFlag;
+  consoleTop: number;
   maxRestarts: number;
   pollRecords: number;
   resultsTopic: string;
@@ -137,6 +142,8 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
       checkpointIntervalMs: f["checkpoint-interval"],
       triggerMs: f.trigger,
       metricsPort: f["metrics-port"],
+      logFormat: f["log-format"] as LogFormatFlag,
+      consoleTop: f["console-top"],
       maxRestarts: f["max-restarts"],
       pollRecords: f["poll-records"],
       resultsTopic: f["results-topic"],

@@ -7,6 +7,7 @@
 import { type TopicKind, validate } from "../../core/events";
 import type { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
+import type { LogFn } from "../log";
 import { MALFORMED_TOPIC } from "../sources/file-source";
 import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, SourceRecord } from "../io/types";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
@@ -35,7 +36,11 @@ export interface RunnerOptions {
   maxPoll?: number;
   /** Wall clock (injectable for tests). */
   now?: () => number;
-  log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Where the runner logs (`restored`, `checkpoint`, …). A warning or an error is raised by
+   * passing `fields.level` (`"warn"`, `"error"`; `"info"` when absent), see {@link LogFn}.
+   */
+  log?: LogFn;
   /** Prometheus metrics to update (optional). */
   metrics?: RunnerMetrics;
   /**

@@ -1,47 +1,42 @@
 /**
- * Spark-style text tables (`Dataset.show()`): `+---+` rules, `|`-separated cells right-aligned to
- * the column width, cells over `truncate` characters cut to `truncate - 3` plus `...`.
+ * Compact text tables for the console sink: a header row, two spaces between columns, numbers
+ * right-aligned and text left-aligned, long text cut with `…`. No rules or borders: a block per
+ * trigger should fit a terminal, which Spark's `+---+` tables (20 rows, every column) do not.
  */
-import type { FieldType } from "../../core/metrics/schema";
+import { styles, type Styles } from "../term/ansi";
 
-/** Spark's `yyyy-MM-dd HH:mm:ss[.SSS]`, in UTC (eddy has no session time zone). */
-export function formatTimestamp(ms: number): string {
-  if (ms === Infinity) return "+inf";
-  if (ms === -Infinity) return "-inf";
-  const iso = new Date(ms).toISOString();
-  const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-  return ms % 1000 === 0 ? base : `${base}${iso.slice(19, 23)}`;
+/** One column: its header and which side its cells align to. */
+export interface Column {
+  header: string;
+  align: "left" | "right";
 }
 
-/** Renders one value of `type` for display. */
-export function formatCell(type: FieldType, v: unknown): string {
-  if (v === null || v === undefined) return "null";
-  switch (type) {
-    case "timestamp":
-      return typeof v === "number" ? formatTimestamp(v) : String(v);
-    case "cents":
-      return typeof v === "number" ? (v / 100).toFixed(2) : String(v);
-    case "double":
-      // Ratios and z-scores: 6 significant digits are enough to read; files keep full precision.
-      return typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v);
-    case "json":
-      return JSON.stringify(v);
-    default:
-      return String(v);
-  }
+/** Options of {@link renderTable}. */
+export interface TableOptions {
+  /** Prefix of every line (default two spaces). */
+  indent?: string;
+  /** Text cells longer than this are cut to it, ending in `…` (default 28; 0 keeps them whole). */
+  maxWidth?: number;
+  /** Header styling (plain by default). */
+  style?: Styles;
 }
 
-/**
- * Renders a table; `rows` are already formatted cells, one array per row. Columns flagged in
- * `whole` are never truncated (timestamps: a cut one is unreadable, and they are at most 23 wide).
- */
-export function renderTable(header: string[], rows: string[][], truncate = 20, whole: boolean[] = []): string {
-  const cut = (s: string, i: number) =>
-    truncate > 0 && !whole[i] && s.length > truncate ? `${s.slice(0, Math.max(0, truncate - 3))}...` : s;
-  const head = header.map(cut);
-  const body = rows.map((r) => r.map(cut));
-  const widths = head.map((h, i) => Math.max(3, h.length, ...body.map((r) => (r[i] ?? "").length)));
-  const rule = `+${widths.map((w) => "-".repeat(w)).join("+")}+`;
-  const line = (cells: string[]) => `|${cells.map((c, i) => (c ?? "").padStart(widths[i])).join("|")}|`;
-  return [rule, line(head), rule, ...body.map(line), rule].join("\n") + "\n";
+/** Cuts `s` to `max` characters, the last being `…`. */
+export function cut(s: string, max: number): string {
+  return max > 0 && s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
+}
+
+/** Renders `rows` (cells already formatted, one array per row) under `columns`. */
+export function renderTable(columns: Column[], rows: string[][], options: TableOptions = {}): string {
+  const indent = options.indent ?? "  ";
+  const max = options.maxWidth ?? 28;
+  const style = options.style ?? styles(false);
+  const body = rows.map((r) => columns.map((c, i) => (c.align === "left" ? cut(r[i] ?? "", max) : (r[i] ?? ""))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...body.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((s, i) => (columns[i].align === "right" ? s.padStart(widths[i]) : i === cells.length - 1 ? s : s.padEnd(widths[i])))
+      .join("  ");
+  const head = style.dim(line(columns.map((c) => c.header)).trimEnd());
+  return [head, ...body.map((r) => line(r).trimEnd())].map((l) => indent + l).join("\n") + "\n";
 }
