@@ -19,13 +19,14 @@ const FLAGS = {
 const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092]";
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 
+/** The text of `eddy dev --help`. */
+export function help(): string {
+  return helpText(USAGE, FLAGS);
+}
+
 /** Entry point of `eddy dev`. */
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
-  if (f.help) {
-    console.log(helpText(USAGE, FLAGS));
-    return 0;
-  }
   const { createServer } = await import("vite");
   const target = `127.0.0.1:${f.port}`;
   const vite = await createServer({

@@ -13,9 +13,10 @@ import { FileCheckpointStore } from "../checkpoint/file-checkpoint-store";
 import { KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
 import type { CheckpointStore, Sink, Source } from "../io/types";
 import { createKafka } from "../kafka/client";
+import { waitForBroker } from "../kafka/reachable";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
-import { parseRunConfig, RUN_FLAGS, type RunConfig } from "../runner/run-config";
+import { fileFormats, parseRunConfig, RUN_FLAGS, RUN_SECTIONS, type RunConfig } from "../runner/run-config";
 import { CheckpointRestoreError, Runner, type RunnerOptions } from "../runner/runner";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { ConsoleSink } from "../sinks/console-sink";
@@ -72,7 +73,8 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined): { source: So
   } else {
     checkpoints = new FileCheckpointStore({ dir: cfg.checkpointDir });
   }
-  if (cfg.sinks.includes("files")) sinks.push(new FileSink({ dir: cfg.output }));
+  const formats = fileFormats(cfg.sinks);
+  if (formats) sinks.push(new FileSink({ dir: cfg.output, formats }));
   if (cfg.sinks.includes("console")) {
     let lastIn = 0;
     let lastAt = Date.now();
@@ -154,12 +156,18 @@ export async function buildRun(
   return { runner: r, source, metrics };
 }
 
+/** The text of `eddy run --help`. */
+export function help(): string {
+  return helpText(USAGE, RUN_FLAGS, RUN_SECTIONS);
+}
+
 /** Entry point of `eddy run`. */
 export async function run(argv: string[]): Promise<number> {
-  const { help, config: cfg } = parseRunConfig(argv);
-  if (help) {
-    console.log(helpText(USAGE, RUN_FLAGS));
-    return 0;
+  const { config: cfg } = parseRunConfig(argv);
+  // A broker that cannot be reached at start is a clear error at once, never a restart loop: the
+  // supervisor below is for failures after a first successful connection.
+  if (!cfg.input || cfg.sinks.includes("kafka")) {
+    await waitForBroker(cfg.brokers, { onWait: (message) => log("kafka", { message }) });
   }
   // One metrics registry for the whole process, across in-process restarts.
   const metrics = new RunnerMetrics();
@@ -210,7 +218,7 @@ export async function run(argv: string[]): Promise<number> {
     server?.server.close();
   }
   const r = built.runner;
-  if (cfg.sinks.includes("files")) await writeRunSummary(cfg.output, r.stats);
+  if (fileFormats(cfg.sinks)) await writeRunSummary(cfg.output, r.stats);
   const secs = (Date.now() - t0) / 1000;
   log("done", { seconds: secs, eventsIn: r.stats.eventsIn, valid: r.stats.valid, invalid: r.stats.invalid, late: r.stats.late, rowsOut: r.stats.rowsOut, eventsPerSecond: Math.round(r.stats.eventsIn / Math.max(secs, 1e-3)) });
   return 0;
