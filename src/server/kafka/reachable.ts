@@ -105,7 +105,7 @@ async function probeKafka(seeds: string[], timeoutMs: number): Promise<Failure |
     );
   } catch (err) {
     const cause = err instanceof Error ? err.message : String(err);
-    return { address: seeds.join(","), kind: "not-kafka", text: `it accepts connections but did not answer as a Kafka broker (${cause}); is that a Kafka port?` };
+    return { address: seeds.join(","), kind: "not-kafka", text: `it accepts connections but does not answer like a Kafka broker (${cause}); check that this is the broker's client port` };
   } finally {
     await timeout(admin.disconnect(), 1000).catch(() => {});
   }
@@ -183,7 +183,7 @@ export async function waitForBroker(brokers: string[], options: number | WaitFor
     failures = result;
     if (failures.every((f) => f.final)) throw new KafkaUnavailableError(describe(brokers, failures, undefined));
     if (Date.now() >= deadline) break;
-    if (n === 0) onWait?.(`waiting up to ${Math.round(timeoutMs / 1000)} s for Kafka at ${brokers.join(",")} (${failures[0].text})`);
+    if (n === 0) onWait?.(`waiting up to ${Math.round(timeoutMs / 1000)} s for Kafka at ${brokers.join(",")}: ${failures[0].text}`);
     await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
   }
   throw new KafkaUnavailableError(describe(brokers, failures, timeoutMs));
