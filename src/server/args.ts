@@ -118,6 +118,10 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
       out.help = true;
       continue;
     }
+    if (/^-[^-\d]/.test(arg)) {
+      // Only --long flags exist (and -h); `-chekpoint-interval` is a typo of one of them.
+      throw new UsageError(`unknown flag ${arg}.${didYouMean(arg.slice(1), Object.keys(specs), (k) => `--${k}`)}`);
+    }
     if (!arg.startsWith("--")) {
       (out._ as string[]).push(arg);
       continue;

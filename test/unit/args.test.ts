@@ -62,6 +62,8 @@ describe("parseFlags", () => {
     expect(err).toBeInstanceOf(UsageError);
     expect(err!.message).toBe("unknown flag --chekpoint-interval. Did you mean --checkpoint-interval?");
     expect(() => parseFlags(["--qqqqqq"], specs, {})).toThrow(/^unknown flag --qqqqqq\.$/);
+    expect(() => parseFlags(["-checkpoint-dir", "x"], specs, {})).toThrow(/^unknown flag -checkpoint-dir\. Did you mean --checkpoint-dir\?$/);
+    expect(parseFlags(["-h", "pos"], specs, {})).toMatchObject({ help: true, _: ["pos"] });
   });
 
   it("suggests the nearest value of a choice flag, single or in a list", () => {

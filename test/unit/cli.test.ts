@@ -117,6 +117,12 @@ describe("eddy mistakes", () => {
     expect((await eddy("generate", "--topics", "order")).err).toMatch(/--topics: unknown value 'order'\. Did you mean orders\?/);
   });
 
+  it("a stray argument is a usage error, not ignored", async () => {
+    const r = await eddy("run", "--input", "x.jsonl", "extra");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unexpected argument 'extra'/);
+  });
+
   it("a broker address without a port is a usage error", async () => {
     const r = await eddy("run", "--brokers", "localhost");
     expect(r.code).toBe(2);

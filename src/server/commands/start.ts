@@ -6,7 +6,7 @@
  */
 import { DEFAULT_CATALOG } from "../../core/catalog";
 import { devBrokerDir, runningBrokerPid, startBroker } from "../../../scripts/kafka-broker";
-import { type FlagSpec, helpText, parseFlags } from "../args";
+import { type FlagSpec, helpText, parseFlags, UsageError } from "../args";
 import { generate, GenerateError, KafkaTarget, summaryLine } from "../generator";
 import { localBrokerCommand, waitForBroker } from "../kafka/reachable";
 import { SINK_CHOICES } from "../runner/run-config";
@@ -44,6 +44,7 @@ export function help(): string {
 /** Entry point of `eddy start`. */
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
+  if (f._.length > 0) throw new UsageError(`unexpected argument '${f._[0]}': eddy start takes only --flags`);
   const given = f.brokers?.split(",").map((s) => s.trim()).filter(Boolean);
   const brokers = given?.length ? given : await localBroker(f.port);
   // Given brokers must answer before the generator and the pipeline start, or both would fail

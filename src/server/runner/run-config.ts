@@ -119,6 +119,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
   const first = parseFlags(argv, RUN_FLAGS, env);
   // Config file values come first so that flags override them.
   const f = first.config ? parseFlags([...readConfigFile(first.config), ...argv], RUN_FLAGS, env) : first;
+  if (f._.length > 0) throw new UsageError(`unexpected argument '${f._[0]}': eddy run takes only --flags`);
   const fromKafka = !f.input;
   const sinks = (f.sink ?? (fromKafka ? ["console", "kafka"] : ["console", "files"])) as RunConfig["sinks"];
   let pipeline: PipelineConfig;
