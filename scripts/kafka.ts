@@ -3,6 +3,7 @@
  * KRaft broker for development, state kept under the eddy cache so topics survive a restart.
  */
 import { MissingToolError } from "./kafka-install";
+import { localBrokerCommand } from "../src/server/kafka/reachable";
 import { devBrokerDir, runningBrokerPid, startBroker, stopPid } from "./kafka-broker";
 
 function portArg(argv: string[]): number {
@@ -23,13 +24,13 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === "start") {
     const running = runningBrokerPid(port);
     if (running) {
-      console.log(`kafka: already running on 127.0.0.1:${port} (pid ${running})`);
+      console.log(`kafka: already running on 127.0.0.1:${port} (pid ${running}); stop it with \`${localBrokerCommand("stop", port)}\``);
       return 0;
     }
     const t0 = Date.now();
     const b = await startBroker({ port, dir, log: (s) => console.log(`kafka: ${s}`) });
     console.log(`kafka: broker ready on ${b.brokers[0]} (pid ${b.pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; log ${b.logFile}`);
-    console.log(`kafka: use it with KAFKA_BROKERS=${b.brokers[0]}; stop it with \`npm run kafka:stop${port === 9092 ? "" : ` -- --port ${port}`}\``);
+    console.log(`kafka: use it with KAFKA_BROKERS=${b.brokers[0]}; stop it with \`${localBrokerCommand("stop", port)}\``);
     return 0;
   }
   if (cmd === "stop") {

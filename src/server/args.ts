@@ -2,6 +2,7 @@
  * A small, strict flag parser: every flag is declared with a type and a range, and a wrong
  * value produces a {@link UsageError} that names the flag, what it accepts and what it got.
  */
+import { didYouMean } from "./suggest";
 
 /** A user error in flags or config: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -38,11 +39,30 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * UNITS[m[2] ?? "ms"]);
 }
 
-function range(min?: number, max?: number): string {
-  if (min !== undefined && max !== undefined) return ` between ${min} and ${max}`;
-  if (min !== undefined) return ` >= ${min}`;
-  if (max !== undefined) return ` <= ${max}`;
+/**
+ * A whole number of milliseconds in the largest unit that divides it exactly (`300000` → `5m`,
+ * `90000` → `90s`, `1500` → `1500ms`), so that {@link parseDuration} gives back the same number.
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  for (const unit of ["d", "h", "m", "s"] as const) {
+    if (ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+function range(spec: { type: string; min?: number; max?: number }): string {
+  const show = (n: number) => (spec.type === "duration" ? formatDuration(n) : String(n));
+  const { min, max } = spec;
+  if (min !== undefined && max !== undefined) return ` between ${show(min)} and ${show(max)}`;
+  if (min !== undefined) return ` >= ${show(min)}`;
+  if (max !== undefined) return ` <= ${show(max)}`;
   return "";
+}
+
+function badChoice(flag: string, value: string, choices: readonly string[], list: boolean): UsageError {
+  const accepts = `${choices.join(", ")}${list ? " (comma-separated)" : ""}`;
+  return new UsageError(`--${flag}: unknown value '${value}'.${didYouMean(value, choices)} It accepts ${accepts}.`);
 }
 
 function convert(flag: string, spec: FlagSpec, raw: string): unknown {
@@ -50,12 +70,12 @@ function convert(flag: string, spec: FlagSpec, raw: string): unknown {
     new UsageError(`--${flag}: expected ${what}, got '${raw}'. ${spec.help}`);
   switch (spec.type) {
     case "string":
-      if (spec.choices && !spec.choices.includes(raw)) throw bad(`one of ${spec.choices.join(", ")}`);
+      if (spec.choices && !spec.choices.includes(raw)) throw badChoice(flag, raw, spec.choices, false);
       return raw;
     case "list": {
       const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
-      const wrong = spec.choices ? items.filter((i) => !spec.choices!.includes(i)) : [];
-      if (wrong.length) throw bad(`a comma-separated list of ${spec.choices!.join(", ")}`);
+      const wrong = spec.choices ? items.find((i) => !spec.choices!.includes(i)) : undefined;
+      if (wrong !== undefined) throw badChoice(flag, wrong, spec.choices!, true);
       return items;
     }
     case "bool":
@@ -69,16 +89,21 @@ function convert(flag: string, spec: FlagSpec, raw: string): unknown {
       const ok = n !== undefined && Number.isFinite(n) && (spec.type !== "int" || Number.isInteger(n));
       const what = spec.type === "duration" ? "a duration such as 500ms, 30s, 5m" : spec.type === "int" ? "an integer" : "a number";
       if (!ok || (spec.min !== undefined && n! < spec.min) || (spec.max !== undefined && n! > spec.max)) {
-        throw bad(what + range(spec.min, spec.max));
+        throw bad(what + range(spec));
       }
       return n;
     }
   }
 }
 
+/** True when `argv` asks for help (`--help` or `-h` anywhere): help wins over every other flag. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.some((a) => a === "--help" || a === "-h");
+}
+
 /**
- * Parses `--name value`, `--name=value` and bare `--flag` for bools. Unknown flags are an
- * error that lists the known ones. Env fallbacks (`spec.env`) apply when a flag is absent.
+ * Parses `--name value`, `--name=value` and bare `--flag` for bools. An unknown flag is an
+ * error that names the nearest known one. Env fallbacks (`spec.env`) apply when a flag is absent.
  */
 export function parseFlags<T extends Record<string, FlagSpec>>(
   argv: string[],
@@ -93,6 +118,10 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
       out.help = true;
       continue;
     }
+    if (/^-[^-\d]/.test(arg)) {
+      // Only --long flags exist (and -h); `-chekpoint-interval` is a typo of one of them.
+      throw new UsageError(`unknown flag ${arg}.${didYouMean(arg.slice(1), Object.keys(specs), (k) => `--${k}`)}`);
+    }
     if (!arg.startsWith("--")) {
       (out._ as string[]).push(arg);
       continue;
@@ -101,7 +130,7 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = specs[name];
     if (!spec) {
-      throw new UsageError(`unknown flag --${name}. Known flags: ${Object.keys(specs).map((k) => "--" + k).join(", ")}`);
+      throw new UsageError(`unknown flag --${name}.${didYouMean(name, Object.keys(specs), (k) => `--${k}`)}`);
     }
     let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (raw === undefined) {
@@ -121,12 +150,54 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
   return out as Parsed<T>;
 }
 
-/** Renders a `--help` text from the flag specs. */
-export function helpText(usage: string, specs: Record<string, FlagSpec>): string {
-  const rows = Object.entries(specs).map(([name, s]) => {
-    const def = s.default === undefined ? "" : ` (default ${Array.isArray(s.default) ? s.default.join(",") : String(s.default)})`;
-    const env = s.env ? ` [env ${s.env}]` : "";
-    return `  --${name.padEnd(20)} ${s.help}${def}${env}`;
-  });
-  return `${usage}\n\noptions:\n${rows.join("\n")}`;
+/** Help sections: a title and the flags under it, in order. */
+export type HelpSections = ReadonlyArray<readonly [title: string, flags: readonly string[]]>;
+
+/** The default of a flag as typed on the command line (durations with units), or undefined. */
+function shownDefault(s: FlagSpec): string | undefined {
+  if (s.default === undefined || s.default === false || s.default === "") return undefined;
+  if (s.type === "duration") return formatDuration(s.default);
+  return Array.isArray(s.default) ? s.default.join(",") : String(s.default);
+}
+
+/** Greedy word wrap of `text` to `width` columns, continuation lines indented by `indent`. */
+function wrap(text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join("\n" + " ".repeat(indent));
+}
+
+/**
+ * Renders a `--help` text from the flag specs: one line per flag (wrapped at `width`), with its
+ * choices, default (durations with units: `5m`, not `300000`) and environment variable. With
+ * `sections`, flags are grouped under those titles; flags in no section come last under
+ * "other options".
+ */
+export function helpText(usage: string, specs: Record<string, FlagSpec>, sections: HelpSections = [], width = 100): string {
+  const names = Object.keys(specs);
+  const pad = Math.max(...names.map((n) => n.length)) + 4;
+  const row = (name: string) => {
+    const s = specs[name];
+    const choices = "choices" in s && s.choices ? `${s.type === "list" ? "any" : "one"} of ${s.choices.join(", ")}` : "";
+    const def = shownDefault(s);
+    const extra = [choices, def === undefined ? "" : `default ${def}`, s.env ? `env ${s.env}` : ""].filter(Boolean).join("; ");
+    const text = `${s.help}${extra ? ` (${extra})` : ""}`;
+    return `  ${("--" + name).padEnd(pad)} ${wrap(text, width, pad + 3)}`;
+  };
+  const listed = new Set(sections.flatMap(([, flags]) => flags));
+  const rest = names.filter((n) => !listed.has(n));
+  const groups: Array<readonly [string, readonly string[]]> = [...sections.map(([t, f]) => [t, f.filter((n) => n in specs)] as const)];
+  if (rest.length) groups.push([sections.length ? "other options" : "options", rest]);
+  const body = groups
+    .filter(([, flags]) => flags.length > 0)
+    .map(([title, flags]) => `${title}:\n${flags.map(row).join("\n")}`)
+    .join("\n\n");
+  return `${usage}\n\n${body}`;
 }

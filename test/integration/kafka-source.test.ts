@@ -138,7 +138,7 @@ describe("Kafka source", () => {
     const brokers = [`127.0.0.1:${port}`];
     const t0 = Date.now();
     await expect(waitForBroker(brokers)).rejects.toThrow(
-      new RegExp(`cannot reach Kafka at 127\\.0\\.0\\.1:${port} within 10 s: .+\\. Start one with \`npm run kafka:start\` or set KAFKA_BROKERS`),
+      new RegExp(`cannot reach Kafka at 127\\.0\\.0\\.1:${port} within 10 s: connection refused .+\\. Start a local broker with \`npm run kafka:start -- --port ${port}\`, or point eddy at yours with --brokers host:port or KAFKA_BROKERS\\.`),
     );
     expect(Date.now() - t0).toBeLessThan(13_000);
     const s = new KafkaSource({ kafka: createKafka({ brokers }), brokers, group: "g", topics: ["t"], connectTimeoutMs: 2000 });

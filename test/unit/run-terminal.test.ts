@@ -31,7 +31,7 @@ describe("log format", () => {
     expect(parseRunConfig(base, {}).config).toMatchObject({ logFormat: "auto", consoleTop: 10 });
     expect(parseRunConfig([...base, "--log-format", "json", "--console-top", "3"], {}).config).toMatchObject({ logFormat: "json", consoleTop: 3 });
     expect(() => parseRunConfig([...base, "--log-format", "yaml"], {})).toThrow(UsageError);
-    expect(() => parseRunConfig([...base, "--log-format", "yaml"], {})).toThrow(/--log-format: expected one of auto, json, text, got 'yaml'/);
+    expect(() => parseRunConfig([...base, "--log-format", "yaml"], {})).toThrow(/--log-format: unknown value 'yaml'\. It accepts auto, json, text/);
     expect(() => parseRunConfig([...base, "--console-top", "-1"], {})).toThrow(/--console-top: expected an integer between 0 and/);
   });
 });

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_GATEWAY_PORT } from "../../core/frames";
-import { helpText, parseFlags } from "../args";
+import { helpText, parseFlags, UsageError } from "../args";
 
 const FLAGS = {
   port: { type: "int", default: DEFAULT_GATEWAY_PORT, min: 1, max: 65535, help: "port of the gateway (Vite proxies /api and /ws to it)" },
@@ -19,13 +19,15 @@ const FLAGS = {
 const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092]";
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 
+/** The text of `eddy dev --help`. */
+export function help(): string {
+  return helpText(USAGE, FLAGS);
+}
+
 /** Entry point of `eddy dev`. */
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
-  if (f.help) {
-    console.log(helpText(USAGE, FLAGS));
-    return 0;
-  }
+  if (f._.length > 0) throw new UsageError(`unexpected argument '${f._[0]}': eddy dev takes only --flags`);
   const { createServer } = await import("vite");
   const target = `127.0.0.1:${f.port}`;
   const vite = await createServer({

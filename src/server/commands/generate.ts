@@ -17,6 +17,7 @@ import { helpText, parseFlags, UsageError, type FlagSpec } from "../args";
 import { generate, GenerateError, summaryLine, type GenerateSummary } from "../generator/run";
 import { JsonlTarget } from "../generator/jsonl-target";
 import { KafkaTarget } from "../generator/kafka-target";
+import { KafkaUnavailableError, waitForBroker } from "../kafka/reachable";
 import type { Target } from "../generator/target";
 
 /** Event-clock start used with --seed when --start is absent. */
@@ -87,6 +88,11 @@ function progressLine(s: GenerateSummary): string {
   return `generating: ${s.produced} events, ${Math.round(s.rate)}/s, delivered ${s.target.delivered}, errors ${s.target.errors}, retries ${s.target.retries}`;
 }
 
+/** The text of `eddy generate --help`. */
+export function help(): string {
+  return helpText(USAGE, FLAGS);
+}
+
 /** Runs `eddy generate` with `argv`; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
@@ -101,6 +107,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const seed = f.seed ?? randomSeed();
   const catalog = await readCatalog(f.catalog);
+  // The same start-up check and message as every command that talks to Kafka.
+  if (f.out === undefined) {
+    try {
+      await waitForBroker(f.brokers);
+    } catch (err) {
+      if (!(err instanceof KafkaUnavailableError)) throw err;
+      console.error(`eddy generate: ${err.message}`);
+      return 1;
+    }
+  }
   const target: Target = f.out !== undefined ? new JsonlTarget(f.out) : new KafkaTarget({ brokers: f.brokers, partitions: f.partitions });
 
   const abort = new AbortController();

@@ -13,9 +13,10 @@ import { FileCheckpointStore } from "../checkpoint/file-checkpoint-store";
 import { KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
 import type { CheckpointStore, Sink, Source } from "../io/types";
 import { createKafka } from "../kafka/client";
+import { waitForBroker } from "../kafka/reachable";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
-import { parseRunConfig, RUN_FLAGS, type RunConfig } from "../runner/run-config";
+import { fileFormats, parseRunConfig, RUN_FLAGS, RUN_SECTIONS, type RunConfig } from "../runner/run-config";
 import { CheckpointRestoreError, Runner, type RunnerOptions } from "../runner/runner";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { FileSink } from "../sinks/file-sink";
@@ -68,7 +69,8 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerm
   } else {
     checkpoints = new FileCheckpointStore({ dir: cfg.checkpointDir });
   }
-  if (cfg.sinks.includes("files")) sinks.push(new FileSink({ dir: cfg.output }));
+  const formats = fileFormats(cfg.sinks);
+  if (formats) sinks.push(new FileSink({ dir: cfg.output, formats }));
   if (cfg.sinks.includes("console")) sinks.push(term.consoleSink(() => ({ runner: runnerRef(), source })));
   return { source, sinks, checkpoints };
 }
@@ -125,17 +127,23 @@ export async function buildRun(
   return { runner: r, source, metrics };
 }
 
+/** The text of `eddy run --help`. */
+export function help(): string {
+  return helpText(USAGE, RUN_FLAGS, RUN_SECTIONS);
+}
+
 /** Entry point of `eddy run`. */
 export async function run(argv: string[]): Promise<number> {
-  const { help, config: cfg } = parseRunConfig(argv);
-  if (help) {
-    console.log(helpText(USAGE, RUN_FLAGS));
-    return 0;
-  }
+  const { config: cfg } = parseRunConfig(argv);
   // One metrics registry and one terminal for the whole process, across in-process restarts.
-  const metrics = new RunnerMetrics();
   const term = new RunTerminal(cfg);
   const log = term.log;
+  // A broker that cannot be reached at start is a clear error at once, never a restart loop: the
+  // supervisor below is for failures after a first successful connection.
+  if (!cfg.input || cfg.sinks.includes("kafka")) {
+    await waitForBroker(cfg.brokers, { onWait: (message) => log("kafka", { message }) });
+  }
+  const metrics = new RunnerMetrics();
   let built = await buildRun(cfg, {}, metrics, term);
   bindGauges(metrics, () => built);
   term.startStatus(() => built);
@@ -187,7 +195,7 @@ export async function run(argv: string[]): Promise<number> {
     term.stopStatus();
   }
   const r = built.runner;
-  if (cfg.sinks.includes("files")) await writeRunSummary(cfg.output, r.stats);
+  if (fileFormats(cfg.sinks)) await writeRunSummary(cfg.output, r.stats);
   term.finish(r.stats, (Date.now() - t0) / 1000, stoppedBy ? `stopped by ${stoppedBy}` : "end of input");
   return 0;
 }

@@ -31,6 +31,11 @@ const USAGE = "usage: eddy serve [--port 8787] [--brokers host:9092] [--rate 200
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 
+/** The text of `eddy serve --help`. */
+export function help(): string {
+  return helpText(USAGE, FLAGS);
+}
+
 /** Entry point of `eddy serve`. */
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);

@@ -2,12 +2,14 @@
  * `eddy start` (`npm start`): the one-command demo and quick start. A local Kafka broker unless
  * KAFKA_BROKERS is set, the event generator producing into it, and `eddy run` reading it with
  * the console (and exactly-once Kafka) sinks. Ctrl-C stops all three cleanly; the broker keeps
- * running for the next start (`npm run kafka:stop` stops it).
+ * running for the next start (`npm run kafka:stop` stops it; `-- --port N` for another port).
  */
 import { DEFAULT_CATALOG } from "../../core/catalog";
 import { devBrokerDir, runningBrokerPid, startBroker } from "../../../scripts/kafka-broker";
-import { helpText, parseFlags } from "../args";
+import { type FlagSpec, helpText, parseFlags, UsageError } from "../args";
 import { generate, GenerateError, KafkaTarget, summaryLine } from "../generator";
+import { localBrokerCommand, waitForBroker } from "../kafka/reachable";
+import { SINK_CHOICES } from "../runner/run-config";
 import { CheckpointRestoreError } from "../runner/runner";
 import { run as runPipeline } from "./run";
 
@@ -15,10 +17,10 @@ const FLAGS = {
   brokers: { type: "string", env: "KAFKA_BROKERS", help: "use this Kafka instead of starting a local broker" },
   rate: { type: "int", default: 200, min: 1, max: 1_000_000, help: "generator events per second" },
   users: { type: "int", default: 1000, min: 1, max: 10_000_000, help: "simulated users" },
-  sink: { type: "string", default: "console,kafka", help: "sinks of the pipeline (console, kafka, files)" },
+  sink: { type: "list", default: ["console", "kafka"], choices: SINK_CHOICES, help: "sinks of the pipeline, comma-separated (see eddy run --help)" },
   group: { type: "string", default: "eddy-demo", help: "consumer group of the pipeline" },
   port: { type: "int", default: 9092, min: 1, max: 65535, help: "port of the local broker" },
-} as const;
+} satisfies Record<string, FlagSpec>;
 
 const USAGE = "usage: eddy start [--rate N] [--brokers host:9092] [--sink console,kafka,files]";
 
@@ -30,18 +32,24 @@ async function localBroker(port: number): Promise<string[]> {
   }
   console.error(`eddy start: starting a local Kafka broker on 127.0.0.1:${port} (set KAFKA_BROKERS to use yours)…`);
   const b = await startBroker({ port, dir: devBrokerDir(port), log: (s) => console.error(`eddy start: ${s}`) });
-  console.error(`eddy start: broker ready (pid ${b.pid}); \`npm run kafka:stop\` stops it`);
+  console.error(`eddy start: broker ready (pid ${b.pid}); \`${localBrokerCommand("stop", port)}\` stops it`);
   return b.brokers;
+}
+
+/** The text of `eddy start --help`. */
+export function help(): string {
+  return helpText(USAGE, FLAGS);
 }
 
 /** Entry point of `eddy start`. */
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
-  if (f.help) {
-    console.log(helpText(USAGE, FLAGS));
-    return 0;
-  }
-  const brokers = f.brokers ? f.brokers.split(",").map((s) => s.trim()) : await localBroker(f.port);
+  if (f._.length > 0) throw new UsageError(`unexpected argument '${f._[0]}': eddy start takes only --flags`);
+  const given = f.brokers?.split(",").map((s) => s.trim()).filter(Boolean);
+  const brokers = given?.length ? given : await localBroker(f.port);
+  // Given brokers must answer before the generator and the pipeline start, or both would fail
+  // with the same error; a local broker was just checked by startBroker.
+  if (given?.length) await waitForBroker(brokers, { onWait: (m) => console.error(`eddy start: ${m}`) });
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once("SIGINT", stop);
@@ -60,13 +68,13 @@ export async function run(argv: string[]): Promise<number> {
   );
   try {
     try {
-      return await runPipeline(["--brokers", brokers.join(","), "--group", f.group, "--sink", f.sink]);
+      return await runPipeline(["--brokers", brokers.join(","), "--group", f.group, "--sink", f.sink.join(",")]);
     } catch (err) {
       // The demo's saved state came from another eddy build: carry on afresh rather than fail.
       if (!(err instanceof CheckpointRestoreError) || abort.signal.aborted) throw err;
       const group = `${f.group}-${Date.now().toString(36)}`;
       console.error(`eddy start: ${err.message}\neddy start: continuing with a fresh pipeline under group ${group}`);
-      return await runPipeline(["--brokers", brokers.join(","), "--group", group, "--sink", f.sink]);
+      return await runPipeline(["--brokers", brokers.join(","), "--group", group, "--sink", f.sink.join(",")]);
     }
   } finally {
     abort.abort();

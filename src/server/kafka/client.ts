@@ -1,8 +1,7 @@
 /**
  * The kafkajs client factory of `eddy run`: brokers from the flag or KAFKA_BROKERS, kafkajs's own
  * logging routed to eddy's logger (quiet by default, since kafkajs logs every reconnect attempt at
- * ERROR), bounded connection/retry settings, and {@link waitForBroker}, which turns "no broker"
- * into a clear error within a deadline instead of a silent hang.
+ * ERROR) and bounded connection/retry settings. The start-up reachability check is in reachable.ts.
  */
 import kafkajs from "kafkajs";
 import type { Kafka as KafkaClient, LogEntry } from "kafkajs";
@@ -95,10 +94,8 @@ export function createKafka(options: KafkaClientOptions): KafkaClient {
   });
 }
 
-/** The broker did not answer within the deadline. */
-export class KafkaUnavailableError extends Error {
-  override name = "KafkaUnavailableError";
-}
+// The reachability check lives in reachable.ts; these names stay importable from here.
+export { KafkaUnavailableError, waitForBroker } from "./reachable";
 
 /** A readable message of any thrown value, with kafkajs's nested cause when there is one. */
 export function errorMessage(err: unknown): string {
@@ -112,48 +109,4 @@ export function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Pr
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)));
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Resolves once `brokers` answer a metadata request; otherwise rejects after `timeoutMs`
- * (default 10 s) with a {@link KafkaUnavailableError} that names the brokers, the last cause and
- * how to start one. Retries until the deadline, so a broker still starting up is waited for.
- */
-export async function waitForBroker(brokers: string[], timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = new Error("no attempt finished");
-  while (Date.now() < deadline) {
-    const left = deadline - Date.now();
-    const admin = new Kafka({
-      clientId: "eddy-probe",
-      brokers,
-      connectionTimeout: Math.max(100, Math.min(2000, left)),
-      requestTimeout: Math.max(100, Math.min(5000, left)),
-      retry: { retries: 0 },
-      logLevel: LogLevel.NOTHING,
-    }).admin();
-    try {
-      await within(
-        (async () => {
-          await admin.connect();
-          await admin.describeCluster();
-        })(),
-        left,
-        () => new Error("no answer"),
-      );
-      return;
-    } catch (err) {
-      last = err;
-    } finally {
-      await within(admin.disconnect(), 1000, () => new Error("disconnect timed out")).catch(() => {});
-    }
-    await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
-  }
-  const secs = Math.round(timeoutMs / 100) / 10;
-  throw new KafkaUnavailableError(
-    `cannot reach Kafka at ${brokers.join(",")} within ${secs} s: ${errorMessage(last)}. ` +
-      "Start one with `npm run kafka:start` or set KAFKA_BROKERS",
-  );
 }

@@ -5,11 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } from "../../core/pipeline/config";
-import { type FlagSpec, parseFlags, UsageError } from "../args";
+import { type FlagSpec, type HelpSections, parseFlags, UsageError } from "../args";
 import { LOG_FORMATS, type LogFormatFlag } from "../log";
+import { didYouMean } from "../suggest";
 
 const D = DEFAULT_PIPELINE_CONFIG;
 const dur = (help: string, def: number, min = 0) => ({ type: "duration" as const, help, default: def, min });
+
+/** Outputs of `eddy run`: `files` is shorthand for both `jsonl` and `parquet`. */
+export const SINK_CHOICES = ["console", "kafka", "files", "jsonl", "parquet"] as const;
+export type SinkName = (typeof SINK_CHOICES)[number];
 
 /** The flags of `eddy run`. */
 export const RUN_FLAGS = {
@@ -20,14 +25,14 @@ export const RUN_FLAGS = {
   "transactions-topic": { type: "string", default: "transactions", help: "name of the transactions topic" },
   "orders-topic": { type: "string", default: "orders", help: "name of the orders topic" },
   "until-end": { type: "bool", default: false, help: "Kafka: stop at the end offsets seen at start (bounded run)" },
-  sink: { type: "list", choices: ["console", "kafka", "files"], help: "outputs (default console,kafka for Kafka input; console,files for --input)" },
+  sink: { type: "list", choices: SINK_CHOICES, help: "outputs, comma-separated; files = jsonl and parquet; default console,kafka for Kafka input, console,files for --input" },
   output: { type: "string", default: "output", help: "folder of the files sink" },
   "checkpoint-dir": { type: "string", help: "checkpoint folder when no Kafka sink is used (default <output>/_checkpoints)" },
   "checkpoint-interval": dur("how often output, offsets and state are committed together", 10_000, 100),
   trigger: dur("how often update rows go to the sinks (the console prints the rows that changed); 0 = after every poll", 5000, 0),
-  "poll-records": { type: "int", default: 10_000, min: 1, max: 1_000_000, help: "most records per poll (a batch through the pipeline)" },
+  "poll-records": { type: "int", default: 10_000, min: 1, max: 1_000_000, help: "most records per poll, i.e. per batch through the pipeline" },
   "max-restarts": { type: "int", default: 10, min: 0, max: 1_000_000, help: "in-process restarts from the last checkpoint after a failure (broker lost, commit failed) before giving up" },
-  "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port (0 = off)" },
+  "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port; 0 = off" },
   "log-format": { type: "string", default: "auto", choices: LOG_FORMATS, help: "auto: readable status, warnings and summary when stdout is a terminal, else JSON lines on stderr; json or text to force one" },
   "console-top": { type: "int", default: 10, min: 0, max: 1_000_000, help: "console sink: rows per metric at each trigger, the top ones by the metric's main value (0 = every changed row)" },
   "results-topic": { type: "string", default: "analytics-results", help: "Kafka topic of final rows" },
@@ -51,6 +56,25 @@ export const RUN_FLAGS = {
   "funnel-window": dur("funnel window", D.funnelWindowMs, 1),
 } satisfies Record<string, FlagSpec>;
 
+/** `eddy run --help` sections (flags in none are listed last). */
+export const RUN_SECTIONS: HelpSections = [
+  ["input", ["input", "brokers", "group", "clickstream-topic", "transactions-topic", "orders-topic", "until-end", "poll-records", "catalog", "config"]],
+  ["output", ["sink", "output", "results-topic", "anomalies-topic", "processed-orders-topic", "product-metrics-topic", "trigger", "console-top", "log-format"]],
+  ["checkpointing and recovery", ["checkpoint-interval", "checkpoint-dir", "max-restarts"]],
+  ["windows and thresholds (SPEC defaults)", [
+    "watermark-delay", "idle-timeout", "activity-window", "revenue-window", "revenue-slide", "conversion-window",
+    "conversion-horizon", "session-gap", "z-threshold", "z-min-samples", "traffic-window", "traffic-slide", "funnel-window",
+  ]],
+  ["monitoring", ["metrics-port"]],
+];
+
+/** Which file formats the sinks ask for (`files` = both), or undefined for no file output. */
+export function fileFormats(sinks: readonly SinkName[]): { jsonl: boolean; parquet: boolean } | undefined {
+  const jsonl = sinks.includes("files") || sinks.includes("jsonl");
+  const parquet = sinks.includes("files") || sinks.includes("parquet");
+  return jsonl || parquet ? { jsonl, parquet } : undefined;
+}
+
 /** Resolved settings of one run. */
 export interface RunConfig {
   input?: string;
@@ -58,7 +82,7 @@ export interface RunConfig {
   group: string;
   topics: { clickstream: string; transactions: string; orders: string };
   untilEnd: boolean;
-  sinks: Array<"console" | "kafka" | "files">;
+  sinks: SinkName[];
   output: string;
   checkpointDir: string;
   checkpointIntervalMs: number;
@@ -86,7 +110,10 @@ function readConfigFile(path: string): string[] {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new UsageError(`--config ${path}: expected a JSON object of run flags`);
   const argv: string[] = [];
   for (const [k, v] of Object.entries(json)) {
-    if (!(k in RUN_FLAGS) || k === "config") throw new UsageError(`--config ${path}: unknown setting '${k}'. Known: ${Object.keys(RUN_FLAGS).filter((f) => f !== "config").join(", ")}`);
+    if (!(k in RUN_FLAGS) || k === "config") {
+      const known = Object.keys(RUN_FLAGS).filter((f) => f !== "config");
+      throw new UsageError(`--config ${path}: unknown setting '${k}'.${didYouMean(k, known, (f) => `'${f}'`)} The settings are the flags of \`eddy run --help\`.`);
+    }
     argv.push(`--${k}=${Array.isArray(v) ? v.join(",") : String(v)}`);
   }
   return argv;
@@ -97,6 +124,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
   const first = parseFlags(argv, RUN_FLAGS, env);
   // Config file values come first so that flags override them.
   const f = first.config ? parseFlags([...readConfigFile(first.config), ...argv], RUN_FLAGS, env) : first;
+  if (f._.length > 0) throw new UsageError(`unexpected argument '${f._[0]}': eddy run takes only --flags`);
   const fromKafka = !f.input;
   const sinks = (f.sink ?? (fromKafka ? ["console", "kafka"] : ["console", "files"])) as RunConfig["sinks"];
   let pipeline: PipelineConfig;

@@ -18,7 +18,8 @@
  */
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { positionKey, type Positions, type Source, type SourceRecord } from "../io/types";
-import { errorMessage, waitForBroker, within, type KafkaLog } from "../kafka/client";
+import { errorMessage, within, type KafkaLog } from "../kafka/client";
+import { waitForBroker } from "../kafka/reachable";
 import { ensureTopics } from "../kafka/topics";
 import { FetchQueue } from "./kafka-fetch-queue";
 
