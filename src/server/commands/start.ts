@@ -8,7 +8,7 @@ import { DEFAULT_CATALOG } from "../../core/catalog";
 import { devBrokerDir, runningBrokerPid, startBroker } from "../../../scripts/kafka-broker";
 import { helpText, parseFlags } from "../args";
 import { generate, GenerateError, KafkaTarget, summaryLine } from "../generator";
-import { CheckpointRestoreError } from "../runner/runner";
+import { CheckpointRestoreError, CheckpointSettingsError } from "../runner/runner";
 import { run as runPipeline } from "./run";
 
 const FLAGS = {
@@ -62,8 +62,9 @@ export async function run(argv: string[]): Promise<number> {
     try {
       return await runPipeline(["--brokers", brokers.join(","), "--group", f.group, "--sink", f.sink]);
     } catch (err) {
-      // The demo's saved state came from another eddy build: carry on afresh rather than fail.
-      if (!(err instanceof CheckpointRestoreError) || abort.signal.aborted) throw err;
+      // The demo's saved state came from another eddy build, or from a run of this group with other
+      // settings (start passes none, so the SPEC defaults differ from them): carry on afresh rather than fail.
+      if (!(err instanceof CheckpointRestoreError || err instanceof CheckpointSettingsError) || abort.signal.aborted) throw err;
       const group = `${f.group}-${Date.now().toString(36)}`;
       console.error(`eddy start: ${err.message}\neddy start: continuing with a fresh pipeline under group ${group}`);
       return await runPipeline(["--brokers", brokers.join(","), "--group", group, "--sink", f.sink]);

@@ -48,6 +48,36 @@ export const RUN_FLAGS = {
   "funnel-window": dur("funnel window", D.funnelWindowMs, 1),
 } satisfies Record<string, FlagSpec>;
 
+/**
+ * The flag that sets each pipeline setting (`topUrls` has none: it is fixed at SPEC's 10 outside
+ * code), so that messages about a setting can name what the user types.
+ */
+export const PIPELINE_SETTING_FLAGS: Readonly<Record<keyof PipelineConfig, string | undefined>> = {
+  watermarkDelayMs: "--watermark-delay",
+  idleTimeoutMs: "--idle-timeout",
+  activityWindowMs: "--activity-window",
+  revenueWindowMs: "--revenue-window",
+  revenueSlideMs: "--revenue-slide",
+  conversionWindowMs: "--conversion-window",
+  conversionHorizonMs: "--conversion-horizon",
+  sessionGapMs: "--session-gap",
+  zMinSamples: "--z-min-samples",
+  zThreshold: "--z-threshold",
+  trafficWindowMs: "--traffic-window",
+  trafficSlideMs: "--traffic-slide",
+  topUrls: undefined,
+  funnelWindowMs: "--funnel-window",
+};
+
+const DURATION_UNITS: ReadonlyArray<readonly [string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]];
+
+/** A pipeline setting's value as its flag takes it: `30m`, `90s`, `250ms` for times, the number otherwise. */
+export function formatSetting(key: keyof PipelineConfig, value: number): string {
+  if (!key.endsWith("Ms")) return String(value);
+  for (const [unit, ms] of DURATION_UNITS) if (value !== 0 && value % ms === 0) return `${value / ms}${unit}`;
+  return `${value}ms`;
+}
+
 /** Resolved settings of one run. */
 export interface RunConfig {
   input?: string;

@@ -5,10 +5,13 @@
  * take them every `triggerMs`.
  */
 import { type TopicKind, validate } from "../../core/events";
+import { PipelineSettingsError } from "../../core/pipeline/config";
 import type { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
 import { MALFORMED_TOPIC } from "../sources/file-source";
+import { UsageError } from "../args";
 import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, SourceRecord } from "../io/types";
+import { formatSetting, PIPELINE_SETTING_FLAGS } from "./run-config";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
 
@@ -18,6 +21,32 @@ import type { RunnerMetrics } from "./runner-metrics";
  */
 export class CheckpointRestoreError extends Error {
   override name = "CheckpointRestoreError";
+}
+
+/**
+ * The checkpoint was written with other window, gap, delay or threshold settings than the flags
+ * give. A usage error (exit 2, never retried): the flags are what is wrong, and the message names
+ * each changed flag with both values and the two ways out.
+ */
+export class CheckpointSettingsError extends UsageError {
+  override name = "CheckpointSettingsError";
+}
+
+/** The message of a {@link CheckpointSettingsError}. */
+export function settingsMismatchMessage(epoch: number, err: PipelineSettingsError, freshStart: string): string {
+  const lines = err.changes.map((c) => {
+    const flag = PIPELINE_SETTING_FLAGS[c.key] ?? `${c.key} (no flag)`;
+    return `  ${flag}: checkpoint has ${formatSetting(c.key, c.stored)}, flags say ${formatSetting(c.key, c.wanted)}`;
+  });
+  const restore = err.changes
+    .map((c) => (PIPELINE_SETTING_FLAGS[c.key] ? `${PIPELINE_SETTING_FLAGS[c.key]} ${formatSetting(c.key, c.stored)}` : undefined))
+    .filter((x) => x !== undefined);
+  const back = restore.length ? `pass the checkpoint's values again (${restore.join(" ")})` : "run the eddy build that wrote it";
+  return (
+    `checkpoint epoch ${epoch} was written with other settings than the flags give; its state only makes sense under its own:\n` +
+    `${lines.join("\n")}\n` +
+    `Either ${back} to continue it, or ${freshStart} to start afresh with the new settings.`
+  );
 }
 
 /** Options of {@link Runner}. */
@@ -98,9 +127,11 @@ export class Runner {
       this.pipeline = o.createPipeline(cp?.state);
     } catch (err) {
       if (!cp) throw err;
+      const fresh = o.checkpoints.freshStart ?? "use a new --group";
+      if (err instanceof PipelineSettingsError) throw new CheckpointSettingsError(settingsMismatchMessage(cp.epoch, err, fresh));
       throw new CheckpointRestoreError(
         `cannot restore checkpoint epoch ${cp.epoch}: ${err instanceof Error ? err.message : String(err)}. ` +
-          "It was probably written by another eddy version; start afresh under a new --group (or delete that group's checkpoint).",
+          `It was probably written by another eddy version; ${fresh} (or delete that checkpoint).`,
       );
     }
     if (cp) {
