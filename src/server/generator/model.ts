@@ -8,7 +8,8 @@
  * for real half hours (SPEC's session gap). A user then makes only ~{@link EVENTS_PER_USER_HOUR}
  * events an hour, so a rate of N events/s takes N × 3600 / 44 users; {@link usersForRate} sizes
  * them. Users start in the model's steady state (some mid-session, the rest part-way through a
- * break), so the rate is flat from the first second instead of ramping up over a session length.
+ * break, settled by a short silent warm-up), so the rate and the clickstream/transactions mix
+ * are flat from the first second instead of ramping up over a session length.
  *
  * Per session: a few "engagements" (view a product drawn by Zipf popularity, maybe click it,
  * maybe add it to the cart or buy it at once, with some scroll/hover noise and rare errors),
@@ -66,6 +67,15 @@ export const MODEL = {
    * each) plus the checkout. Used only to start users in the steady state.
    */
   sessionMeanMs: 4.2 * MIN,
+  /**
+   * The model runs this long before the start without emitting, so that sessions caught mid-way
+   * are spread over their phases (some already checking out) as in the steady state. Beyond
+   * `warmupUsers` users it shrinks in proportion (it costs ~1.5 model steps per user and minute,
+   * ~1 s per 100k users at 10 minutes; a shorter one leaves a few percent more clickstream in the
+   * first minutes).
+   */
+  warmupMs: 10 * MIN,
+  warmupUsers: 50_000,
   zipfExponent: 1.0,
 } as const;
 
@@ -109,6 +119,8 @@ interface UserState {
   engagementsLeft: number;
   product: number;
   cart: number[];
+  /** The first session was caught mid-way at the start: it resumes with a cart already filled. */
+  resumes: boolean;
 }
 
 /** Produces the model's events in event-time order, deterministically from its `rng`. */
@@ -125,15 +137,16 @@ export class BehaviourModel {
     private readonly rng: Prng,
     private readonly catalog: Catalog,
     userCount: number,
-    startMs: number,
+    private readonly startMs: number,
   ) {
     this.users = makeUsers(userCount, rng);
     this.state = this.users.map((u) => ({
       step: Step.StartSession, sessions: 0, sessionId: "", device: u.device, browser: u.browser,
-      engagementsLeft: 0, product: 0, cart: [],
+      engagementsLeft: 0, product: 0, cart: [], resumes: false,
     }));
     this.heap = new TimeHeap(userCount);
-    for (let i = 0; i < userCount; i++) this.heap.push(startMs + Math.floor(this.firstSession(this.users[i].pace)), i);
+    const warmup = Math.round(MODEL.warmupMs * Math.min(1, MODEL.warmupUsers / userCount));
+    for (let i = 0; i < userCount; i++) this.heap.push(startMs - warmup + Math.floor(this.firstSession(i)), i);
     const n = catalog.products.length;
     this.zipf = new ZipfSampler(n, MODEL.zipfExponent);
     this.byRank = new Int32Array(n);
@@ -147,9 +160,9 @@ export class BehaviourModel {
     this.clock = startMs;
   }
 
-  /** Event time of the latest event produced (the simulation's "now"). */
+  /** Event time of the latest event produced (the simulation's "now"; the start until then). */
   get now(): number {
-    return this.clock;
+    return Math.max(this.clock, this.startMs);
   }
 
   /** Event time of the next step (it may or may not emit an event). */
@@ -161,15 +174,20 @@ export class BehaviourModel {
    * Delay from the start to a user's first session, drawn from the renewal process's stationary
    * state: mid-session with probability session / (session + break), else the residual of a
    * length-biased break (uniform over a long break's fixed 30 minutes, or its exponential tail;
-   * a short break's residual is exponential again). A session caught mid-way resumes as a new one:
-   * its number of engagements is memoryless, so that changes nothing statistically.
+   * a short break's residual is exponential again). A session caught mid-way resumes with as many
+   * engagements still ahead as a new one (their number is memoryless) and a cart holding what the
+   * engagements behind it added, so checkouts come at the steady rate from the start.
    */
-  private firstSession(pace: number): number {
+  private firstSession(u: number): number {
     const rng = this.rng;
+    const pace = this.users[u].pace;
     const longMean = MODEL.longBreakMinMs + MODEL.longBreakExtraMeanMs * pace;
     const shortMean = MODEL.shortBreakMeanMs * pace;
     const breakMean = MODEL.pLongBreak * longMean + (1 - MODEL.pLongBreak) * shortMean;
-    if (rng.chance(MODEL.sessionMeanMs / (MODEL.sessionMeanMs + breakMean))) return rng.float() * MODEL.thinkMeanMs;
+    if (rng.chance(MODEL.sessionMeanMs / (MODEL.sessionMeanMs + breakMean))) {
+      this.state[u].resumes = true;
+      return rng.float() * MODEL.thinkMeanMs;
+    }
     if (!rng.chance((MODEL.pLongBreak * longMean) / breakMean)) return rng.exp(shortMean);
     if (rng.chance(MODEL.longBreakMinMs / longMean)) return rng.float() * MODEL.longBreakMinMs;
     return MODEL.longBreakMinMs + rng.exp(MODEL.longBreakExtraMeanMs * pace);
@@ -193,7 +211,8 @@ export class BehaviourModel {
       const u = this.heap.pop();
       this.clock = t;
       const ev = this.advance(u, t);
-      if (ev) return ev;
+      // Warm-up events (before the start) only move users into their steady-state phases.
+      if (ev && t >= this.startMs) return ev;
     }
   }
 
@@ -227,6 +246,12 @@ export class BehaviourModel {
         s.browser = s.device === this.users[u].device ? this.users[u].browser : pickBrowser(rng, s.device);
         s.engagementsLeft = Math.round(rng.exp(MODEL.extraEngagementsMean));
         s.cart.length = 0;
+        if (s.resumes) {
+          s.resumes = false;
+          for (let k = Math.round(rng.exp(MODEL.extraEngagementsMean)); k > 0; k--) {
+            if (rng.chance(MODEL.pClick * MODEL.pCart)) s.cart.push(this.popularProduct());
+          }
+        }
         s.step = Step.View;
         this.schedule(u, t);
         return undefined;
