@@ -80,9 +80,9 @@ describe("the runner's mostly-late warning", () => {
     const w = warnings[0].fields;
     expect(w.level).toBe("warn");
     expect(w.late as number).toBeGreaterThan((w.valid as number) / 2);
-    // Behind by the 10 h head start, less the 5-minute watermark delay and the first run's span.
-    expect(w.medianBehindMs as number).toBeGreaterThan(9 * H);
-    expect(w.medianBehindMs as number).toBeLessThan(10 * H);
+    // Behind by the 10 h head start, give or take the watermark delay and the runs' few minutes.
+    expect(w.medianBehindMs as number).toBeGreaterThan(9.5 * H);
+    expect(w.medianBehindMs as number).toBeLessThan(10.5 * H);
     expect(w.message).toContain(`typically ${humanDuration(w.medianBehindMs as number)} behind the watermark`);
     expect(w.message).toMatch(/restored checkpoint epoch \d+, probably written by a run whose event time was ahead/);
     expect(w.message).toContain("use a new --group (this checkpoint belongs to group 'demo')");
