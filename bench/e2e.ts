@@ -86,7 +86,8 @@ async function latency(brokers: string[], prefix: string, rate: number, seconds:
   const running = runner.run();
   await new Promise((r) => setTimeout(r, 3000)); // let the consumer join before producing
   warmupUntil = Date.now() + 5000;
-  const gen = generator(brokers, prefix, ["--rate", String(rate), "--duration", `${seconds}s`]);
+  // Simulated event time paced by --rate: 50,000 events/s at wall speed would need ~4M simulated users.
+  const gen = generator(brokers, prefix, ["--rate", String(rate), "--speed", "max", "--duration", `${seconds}s`]);
   await gen.done;
   await new Promise((r) => setTimeout(r, 2000));
   runner.stop();

@@ -24,7 +24,8 @@ describe("eddy generate → Kafka", () => {
       "--rate", "max", "--partitions", "3", "--invalid-fraction", "0.01",
     ]);
     expect(code, stderr).toBe(0);
-    expect(stderr).toMatch(new RegExp(`^generated ${n} events .* errors 0, retries \\d+, seed 11$`));
+    expect(stderr).toMatch(new RegExp(`^generated ${n} events .* errors 0, retries \\d+, seed 11$`, "m"));
+    expect(stderr).toMatch(/^eddy generate: event time is simulated as fast as events are produced, not the wall clock: it starts at 2026-01-01T00:00:00.000Z/m);
 
     const topics = ["clickstream", "transactions", "orders"].map((t) => prefix + t);
     const admin = testKafka().admin();

@@ -5,10 +5,17 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { categoryBand, DEFAULT_CATALOG, loadCatalog } from "../../src/core/catalog";
 import { parseTimestamp, validate, type TopicKind } from "../../src/core/events";
 import { run } from "../../src/server/commands/generate";
+import { usersForRate } from "../../src/server/generator/model";
 import { EventSource, jsonlLine, type GeneratedRecord, type SourceOptions } from "../../src/server/generator/source";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-gen-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function eventTimeOf(r: GeneratedRecord): number {
+  const v = validate(r.kind, r.text);
+  if (!v.ok) throw new Error(v.reason);
+  return v.t;
+}
 
 function take(options: Partial<SourceOptions>, n: number): GeneratedRecord[] {
   const src = new EventSource({ seed: 42, startMs: Date.UTC(2026, 0, 1), ...options });
@@ -51,18 +58,61 @@ describe("eddy generate --out", () => {
     expect(JSON.parse(jsonlLine(obj))).toEqual({ topic: obj.topic, key: obj.key, value: JSON.parse(obj.text) });
   });
 
+  it("pins the output to --start with a seed, and says that a file's event time is simulated", async () => {
+    const a = join(dir, "start-a.jsonl"), b = join(dir, "start-b.jsonl");
+    const args = ["--count", "3000", "--seed", "4", "--start", "2026-06-01T12:00:00+02:00"];
+    const { code, stderr } = await cli([...args, "--out", a]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^eddy generate: event time is simulated as fast as events are produced, not the wall clock: it starts at 2026-06-01T10:00:00\.000Z, .* ago and never passes the wall clock$/m);
+    expect((await cli([...args, "--out", b])).code).toBe(0);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    const times = readFileSync(a, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).value).filter((v) => typeof v === "object" && v.action === "view").map((v) => parseTimestamp(v.timestamp)!);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(Date.UTC(2026, 5, 1, 10) - 120_000);
+  });
+
   it("prints a one-line summary, and refuses bad flags with exit code 2", async () => {
     const { code, stderr } = await cli(["--seed", "1", "--count", "500", "--out", join(dir, "s.jsonl")]);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/^generated 500 events \(\d+ clickstream, \d+ transactions, \d+ orders\) in [\d.]+s = .+\/s, invalid 0, late 0, anomalies 0, errors 0, retries 0, seed 1$/);
+    expect(stderr).toMatch(/^generated 500 events \(\d+ clickstream, \d+ transactions, \d+ orders\) in [\d.]+s = .+\/s, invalid 0, late 0, anomalies 0, errors 0, retries 0, seed 1$/m);
     await expect(run(["--rate", "fast"])).rejects.toThrow(/--rate: expected a number > 0 or max/);
     await expect(run(["--invalid-fraction", "2"])).rejects.toThrow(/--invalid-fraction/);
     await expect(run(["--out", join(dir, "x.jsonl"), "--rate", "max"])).rejects.toThrow(/needs --count or --duration/);
     await expect(run(["--catalog", join(dir, "missing.json"), "--count", "1", "--out", "-"])).rejects.toThrow(/--catalog: cannot read/);
   });
+
+  it("refuses event-time flags that cannot work, naming the fix", async () => {
+    const out = ["--out", join(dir, "t.jsonl"), "--count", "10"];
+    await expect(run(["--speed", "0.5", ...out])).rejects.toThrow(/--speed: expected a number >= 1 or max, got '0.5'/);
+    await expect(run(["--start", "2099-01-01T00:00:00Z", ...out])).rejects.toThrow(/--start 2099-01-01T00:00:00Z is ahead of the wall clock/);
+    await expect(run(["--start", "-2h", "--rate", "100", ...out])).rejects.toThrow(/--start needs --speed N or max: at --speed 1 event time is the wall clock/);
+    await expect(run(["--rate", "100", "--users", "5000", ...out])).rejects.toThrow(/--rate and --users both set the rate at --speed 1/);
+    await expect(run(["--speed", "10", ...out])).rejects.toThrow(/--rate max at --speed 10 needs --users/);
+    await expect(run(["--rate", "90000", ...out])).rejects.toThrow(/90000 events\/s at speed 1 needs ~[\d,]+ simulated users .*raise the speed or lower the rate/);
+  });
 });
 
 describe("EventSource", () => {
+  it("starts in the steady state at the rate usersForRate sizes for (flat, not ramping up)", () => {
+    const users = 2000;
+    const src = new EventSource({ seed: 3, startMs: 0, users, outOfOrderMs: 0 });
+    const perHalfHour = new Array(6).fill(0);
+    for (;;) {
+      const r = src.nextBy(3 * 3_600_000);
+      if (!r) break;
+      perHalfHour[Math.floor(eventTimeOf(r) / 1_800_000)]++;
+    }
+    const expected = users / usersForRate(1, { clickstream: true, transactions: true, orders: true }, 0.05) * 1800;
+    for (const n of perHalfHour) expect(Math.abs(n / expected - 1)).toBeLessThan(0.05);
+  });
+
+  it("never releases a record later than the limit it is asked for", () => {
+    const src = new EventSource({ seed: 8, startMs: 0, lateFraction: 0.05 });
+    for (let limit = 0; limit < 600_000; limit += 7_000) {
+      for (let r = src.nextBy(limit); r; r = src.nextBy(limit)) expect(eventTimeOf(r)).toBeLessThanOrEqual(limit);
+      expect(src.peekTime()).toBeGreaterThan(limit);
+    }
+  });
+
   it("every valid record passes the SPEC validator and every injected invalid one fails it", () => {
     const recs = take({ invalidFraction: 0.1, lateFraction: 0.05, anomalyFraction: 0.05 }, 40_000);
     const kinds = new Set<string>();

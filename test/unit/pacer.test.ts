@@ -54,11 +54,11 @@ describe("Pacer (virtual clock)", () => {
   });
 });
 
-describe("generate() pacing", () => {
+describe("generate() pacing (simulated event time)", () => {
   it("produces rate × duration records on an injected clock", async () => {
     const clock = new ManualClock();
     const target = new MemoryTarget();
-    const s = await generate({ seed: 1, startMs: 0, rate: 500, durationMs: 20_000 }, target, { clock });
+    const s = await generate({ seed: 1, speed: Infinity, startMs: 0, rate: 500, durationMs: 20_000 }, target, { clock });
     expect(Math.abs(s.produced - 10_000)).toBeLessThanOrEqual(10);
     expect(target.records.length).toBe(s.produced);
     expect(s.rate).toBeGreaterThan(495);
@@ -66,7 +66,7 @@ describe("generate() pacing", () => {
   });
 
   it("stops at --count exactly", async () => {
-    const s = await generate({ seed: 2, startMs: 0, rate: Infinity, count: 12_345 }, new MemoryTarget(), { clock: new ManualClock() });
+    const s = await generate({ seed: 2, speed: Infinity, startMs: 0, rate: Infinity, count: 12_345 }, new MemoryTarget(), { clock: new ManualClock() });
     expect(s.produced).toBe(12_345);
     expect(s.target.delivered).toBe(12_345);
   });
@@ -78,7 +78,7 @@ describe("generate() pacing", () => {
       seen += batch.length;
       if (seen >= 3000) ac.abort();
     });
-    const s = await generate({ seed: 3, startMs: 0, rate: Infinity, maxBatch: 1000 }, target, { signal: ac.signal });
+    const s = await generate({ seed: 3, speed: Infinity, startMs: 0, rate: Infinity, maxBatch: 1000 }, target, { signal: ac.signal });
     expect(s.produced).toBe(3000);
   });
 });

@@ -61,3 +61,52 @@ export function resolvePipelineConfig(partial: Partial<PipelineConfig> = {}): Pi
   if (c.trafficWindowMs % c.trafficSlideMs !== 0) throw new RangeError(`trafficWindowMs (${c.trafficWindowMs}) must be a multiple of trafficSlideMs (${c.trafficSlideMs})`);
   return c;
 }
+
+/** One setting whose restored value differs from the requested one. */
+export interface SettingChange {
+  key: keyof PipelineConfig;
+  /** Value recorded in the snapshot. */
+  stored: number;
+  /** Value the caller asked for. */
+  wanted: number;
+}
+
+/**
+ * A snapshot was written with other pipeline settings than the ones asked for. Its state (window
+ * buckets, open sessions, watermark delay) only makes sense under the old settings, so the
+ * pipeline refuses rather than silently keeping either side: Spark Structured Streaming likewise
+ * does not allow changing a stateful query's windows or watermark between restarts from the same
+ * checkpoint.
+ */
+export class PipelineSettingsError extends Error {
+  override name = "PipelineSettingsError";
+  constructor(readonly changes: SettingChange[]) {
+    super(`the snapshot was written with other settings: ${changes.map((c) => `${c.key} ${c.stored} (asked ${c.wanted})`).join(", ")}`);
+  }
+}
+
+/**
+ * The settings a snapshot recorded, checked to be a complete {@link PipelineConfig}. A snapshot
+ * without them (or with other keys) comes from another eddy build: that is an incompatible
+ * snapshot, not a settings change, and it throws a plain Error.
+ */
+export function storedPipelineConfig(stored: unknown): PipelineConfig {
+  if (!stored || typeof stored !== "object") throw new Error("the snapshot records no pipeline settings (written by an older eddy build)");
+  const keys = Object.keys(DEFAULT_PIPELINE_CONFIG);
+  const got = Object.keys(stored);
+  const missing = keys.filter((k) => !got.includes(k));
+  const extra = got.filter((k) => !keys.includes(k));
+  if (missing.length || extra.length) {
+    throw new Error(`the snapshot records other pipeline settings than this build knows (${[...missing.map((k) => "no " + k), ...extra.map((k) => "unknown " + k)].join(", ")}): written by another eddy build`);
+  }
+  return resolvePipelineConfig(stored as PipelineConfig);
+}
+
+/** The settings that differ between a snapshot's and the requested configuration, in declaration order. */
+export function diffPipelineConfig(stored: PipelineConfig, wanted: PipelineConfig): SettingChange[] {
+  const out: SettingChange[] = [];
+  for (const key of Object.keys(DEFAULT_PIPELINE_CONFIG) as (keyof PipelineConfig)[]) {
+    if (stored[key] !== wanted[key]) out.push({ key, stored: stored[key], wanted: wanted[key] });
+  }
+  return out;
+}

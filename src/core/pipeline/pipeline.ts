@@ -13,7 +13,7 @@ import { Dictionary } from "../dictionary";
 import type { ClickstreamEvent, OrderEvent, TopicKind, TransactionEvent } from "../events";
 import type { WatermarkTracker } from "../kernels/watermark";
 import { BatchBuilder, EventBatch, TOPIC_ORDERS } from "./batch";
-import { type PipelineConfig, resolvePipelineConfig } from "./config";
+import { diffPipelineConfig, type PipelineConfig, PipelineSettingsError, resolvePipelineConfig, storedPipelineConfig } from "./config";
 import type { KernelFactory } from "./kernel-factory";
 import { ActivityOp } from "./metrics/activity";
 import { AnomaliesOp } from "./metrics/anomalies";
@@ -30,6 +30,11 @@ import { decodeSnapshot, encodeSnapshot } from "./snapshot";
 /** Options of {@link Pipeline.create}. */
 export interface PipelineOptions {
   kernels: KernelFactory;
+  /**
+   * Settings (SPEC defaults for what is left out). When restoring, a snapshot written with other
+   * settings is refused with a {@link PipelineSettingsError}; leave `config` out to take the
+   * snapshot's settings as they are.
+   */
   config?: Partial<PipelineConfig>;
   catalog?: Catalog;
   /** Events per batch (default 16,384). */
@@ -120,7 +125,11 @@ export class Pipeline {
     this.finished = snaps?.finished ?? false;
   }
 
-  /** A new pipeline, or one restored from {@link Pipeline.snapshot} bytes. */
+  /**
+   * A new pipeline, or one restored from {@link Pipeline.snapshot} bytes. Restoring throws a
+   * {@link PipelineSettingsError} when `opts.config` differs from the snapshot's settings, and a
+   * plain Error when the bytes are not a snapshot this build can read.
+   */
   static create(opts: PipelineOptions, snapshot?: Uint8Array): Pipeline {
     const catalog = opts.catalog ?? DEFAULT_CATALOG;
     const capacity = opts.capacity ?? 16_384;
@@ -130,8 +139,13 @@ export class Pipeline {
       return new Pipeline(opts.kernels, config, catalog, dicts, capacity);
     }
     const s = decodeSnapshot(snapshot);
+    const config = storedPipelineConfig(s.config);
+    if (opts.config !== undefined) {
+      const changes = diffPipelineConfig(config, resolvePipelineConfig(opts.config));
+      if (changes.length > 0) throw new PipelineSettingsError(changes);
+    }
     const dicts = Object.fromEntries(DICTS.map((d, i) => [d, Dictionary.restore(s.dicts[i])])) as Dicts;
-    return new Pipeline(opts.kernels, resolvePipelineConfig(s.config), catalog, dicts, capacity, s);
+    return new Pipeline(opts.kernels, config, catalog, dicts, capacity, s);
   }
 
   /** Operator names, in late-bit order. */

@@ -91,6 +91,11 @@ export class FileCheckpointStore implements CheckpointStore {
     this.keep = Math.max(1, options.keep ?? 2);
   }
 
+  /** See {@link CheckpointStore.freshStart}. */
+  get freshStart(): string {
+    return `use a new --output or --checkpoint-dir folder (this checkpoint is in ${this.dir})`;
+  }
+
   /** The newest valid checkpoint, or undefined when there is none. */
   async load(): Promise<Checkpoint | undefined> {
     await mkdir(this.dir, { recursive: true });

@@ -55,6 +55,11 @@ export class KafkaCheckpointStore implements CheckpointStore {
     this.topic = o.topic ?? CHECKPOINT_TOPIC;
   }
 
+  /** See {@link CheckpointStore.freshStart}. */
+  get freshStart(): string {
+    return `use a new --group (this checkpoint belongs to group '${this.o.group}')`;
+  }
+
   /**
    * Joins the shared producer (fencing a crashed predecessor, whose open transaction the broker
    * then aborts) and creates the topic if missing. Idempotent; `load` and `commit` call it.

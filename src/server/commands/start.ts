@@ -10,13 +10,13 @@ import { type FlagSpec, helpText, parseFlags, UsageError } from "../args";
 import { generate, GenerateError, KafkaTarget, summaryLine } from "../generator";
 import { localBrokerCommand, waitForBroker } from "../kafka/reachable";
 import { SINK_CHOICES } from "../runner/run-config";
-import { CheckpointRestoreError } from "../runner/runner";
+import { CheckpointRestoreError, CheckpointSettingsError } from "../runner/runner";
 import { run as runPipeline } from "./run";
 
 const FLAGS = {
   brokers: { type: "string", env: "KAFKA_BROKERS", help: "use this Kafka instead of starting a local broker" },
   rate: { type: "int", default: 200, min: 1, max: 1_000_000, help: "generator events per second" },
-  users: { type: "int", default: 1000, min: 1, max: 10_000_000, help: "simulated users" },
+  users: { type: "int", min: 1, max: 1_000_000, help: "simulated users (default: as many as --rate needs; event time is the wall clock)" },
   sink: { type: "list", default: ["console", "kafka"], choices: SINK_CHOICES, help: "sinks of the pipeline, comma-separated (see eddy run --help)" },
   group: { type: "string", default: "eddy-demo", help: "consumer group of the pipeline" },
   port: { type: "int", default: 9092, min: 1, max: 65535, help: "port of the local broker" },
@@ -56,9 +56,11 @@ export async function run(argv: string[]): Promise<number> {
   process.once("SIGTERM", stop);
   console.error(`eddy start: generating ~${f.rate} events/s into ${brokers.join(",")} (clickstream, transactions, orders)`);
   const generator = generate(
-    { seed: Date.now() % 2 ** 31, startMs: Date.now(), users: f.users, catalog: DEFAULT_CATALOG, rate: f.rate, invalidFraction: 0.002, lateFraction: 0.002, anomalyFraction: 0.002 },
+    // Event time is the wall clock (the default speed): a restart under the same group then
+    // continues where the checkpoint's watermark left off instead of landing behind it.
+    { seed: Date.now() % 2 ** 31, users: f.users, catalog: DEFAULT_CATALOG, rate: f.rate, invalidFraction: 0.002, lateFraction: 0.002, anomalyFraction: 0.002 },
     new KafkaTarget({ brokers }),
-    { signal: abort.signal },
+    { signal: abort.signal, onStart: (plan) => console.error(`eddy start: ${plan.description}`) },
   ).then(
     (s) => console.error(`eddy start: generator stopped: ${summaryLine(s)}`),
     (err: unknown) => {
@@ -70,8 +72,9 @@ export async function run(argv: string[]): Promise<number> {
     try {
       return await runPipeline(["--brokers", brokers.join(","), "--group", f.group, "--sink", f.sink.join(",")]);
     } catch (err) {
-      // The demo's saved state came from another eddy build: carry on afresh rather than fail.
-      if (!(err instanceof CheckpointRestoreError) || abort.signal.aborted) throw err;
+      // The demo's saved state came from another eddy build, or from a run of this group with other
+      // settings (start passes none, so the SPEC defaults differ from them): carry on afresh rather than fail.
+      if (!(err instanceof CheckpointRestoreError || err instanceof CheckpointSettingsError) || abort.signal.aborted) throw err;
       const group = `${f.group}-${Date.now().toString(36)}`;
       console.error(`eddy start: ${err.message}\neddy start: continuing with a fresh pipeline under group ${group}`);
       return await runPipeline(["--brokers", brokers.join(","), "--group", group, "--sink", f.sink.join(",")]);

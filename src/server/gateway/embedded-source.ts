@@ -1,10 +1,11 @@
 /**
  * The embedded source of `npm run dev` without KAFKA_BROKERS: eddy's generator in-process (200
  * events/s by default) feeding the hub directly, with in-memory topics and offsets, so a
- * newcomer sees live charts without any broker.
+ * newcomer sees live charts without any broker. Event time is the wall clock by default, so the
+ * console's clock and its charts agree.
  */
 import type { SourceInfo, TopicInfo } from "../../core/frames";
-import { generate, type GeneratedRecord, MemoryTarget } from "../generator";
+import { generate, type GeneratedRecord, MAX_WALL_RATE, MemoryTarget } from "../generator";
 import type { Hub } from "./hub";
 import type { MessageLog } from "./message-log";
 import type { GatewaySource, OutgoingMessage, TopicListing } from "./source";
@@ -16,7 +17,12 @@ export interface EmbeddedSourceOptions {
   /** Partitions per in-memory topic (default 3). */
   partitions?: number;
   seed?: number;
+  /** Simulated users (default: as many as `rate` needs at `speed`). */
   users?: number;
+  /** Event-time speed (default 1, the wall clock; see src/server/generator/event-clock.ts). */
+  speed?: number;
+  /** Event-time start, epoch ms (default: per speed). */
+  startMs?: number;
 }
 
 const TOPICS: TopicInfo[] = [
@@ -38,6 +44,7 @@ export class EmbeddedSource implements GatewaySource {
   readonly resultsTopic = null;
   readonly info: SourceInfo;
   private readonly rate: number;
+  private readonly speed: number;
   private readonly partitions: number;
   private readonly offsets = new Map<string, number[]>();
   private readonly abort = new AbortController();
@@ -48,7 +55,11 @@ export class EmbeddedSource implements GatewaySource {
   constructor(private readonly opts: EmbeddedSourceOptions = {}) {
     this.rate = opts.rate ?? 200;
     this.partitions = opts.partitions ?? 3;
-    this.info = { kind: "embedded", description: `embedded generator, ${this.rate} events/s (set KAFKA_BROKERS to bridge Kafka)` };
+    // Beyond what a million users make at wall speed, event time runs just fast enough (and says so).
+    const speed = opts.speed ?? Math.max(1, Math.ceil(this.rate / MAX_WALL_RATE));
+    this.speed = speed;
+    const time = speed === 1 ? "event time = wall clock" : Number.isFinite(speed) ? `event time ${speed}× faster than the wall clock` : "simulated event time";
+    this.info = { kind: "embedded", description: `embedded generator, ${this.rate} events/s, ${time} (set KAFKA_BROKERS to bridge Kafka)` };
     for (const t of TOPICS) this.offsets.set(t.name, new Array<number>(this.partitions).fill(0));
   }
 
@@ -71,8 +82,9 @@ export class EmbeddedSource implements GatewaySource {
     this.running = generate(
       {
         seed: this.opts.seed ?? Date.now() % 2 ** 31,
-        startMs: Date.now(),
-        users: this.opts.users ?? 1000,
+        startMs: this.opts.startMs,
+        speed: this.speed,
+        users: this.opts.users,
         rate: this.rate,
         // A few of each, so the console's invalid/late/anomaly counters have something to show.
         invalidFraction: 0.002,

@@ -2,15 +2,14 @@
  * The behaviour model: users come and go in sessions and walk a shopping funnel, simulated as
  * a discrete-event system in *event time*.
  *
- * Why event time is simulated rather than read from the wall clock: SPEC's session gap is
- * 30 minutes, so realistic sessions need users to stay away for half an hour or more, and
- * 1,000 such users produce only ~10 events per second of their own time. Stamping events with
- * the wall clock at 200 events/s would either give every user one endless session or need
- * ~20,000 users; it would also leave a live dashboard empty for the first 6 minutes (1-minute
- * windows + 5-minute watermark delay). So the simulated clock runs as fast as the events are
- * produced: at the defaults it runs ~15-20x faster than the wall clock, windows close every
- * few seconds, and every SPEC metric (windows, sessions, the 10-minute conversion join) sees
- * human-scale timing. Raise --users to bring event time closer to wall time.
+ * The model only says what happens when; how its clock relates to the wall clock is the
+ * generation loop's business (src/server/generator/run.ts): at wall speed an event is released
+ * when the wall clock reaches its time, so a session takes real minutes and a user stays away
+ * for real half hours (SPEC's session gap). A user then makes only ~{@link EVENTS_PER_USER_HOUR}
+ * events an hour, so a rate of N events/s takes N × 3600 / 44 users; {@link usersForRate} sizes
+ * them. Users start in the model's steady state (some mid-session, the rest part-way through a
+ * break, settled by a short silent warm-up), so the rate and the clickstream/transactions mix
+ * are flat from the first second instead of ramping up over a session length.
  *
  * Per session: a few "engagements" (view a product drawn by Zipf popularity, maybe click it,
  * maybe add it to the cart or buy it at once, with some scroll/hover noise and rare errors),
@@ -63,10 +62,49 @@ export const MODEL = {
   longBreakMinMs: 30 * MIN,
   longBreakExtraMeanMs: 15 * MIN,
   shortBreakMeanMs: 8 * MIN,
-  /** Users start their first session uniformly within this span after the start. */
-  rampMs: 45 * MIN,
+  /**
+   * Mean session length, from the constants above: ~10 engagements of ~2.6 think times (9 s
+   * each) plus the checkout. Used only to start users in the steady state.
+   */
+  sessionMeanMs: 4.2 * MIN,
+  /**
+   * The model runs this long before the start without emitting, so that sessions caught mid-way
+   * are spread over their phases (some already checking out) as in the steady state. Beyond
+   * `warmupUsers` users it shrinks in proportion (it costs ~1.5 model steps per user and minute,
+   * ~1 s per 100k users at 10 minutes; a shorter one leaves a few percent more clickstream in the
+   * first minutes).
+   */
+  warmupMs: 10 * MIN,
+  warmupUsers: 50_000,
   zipfExponent: 1.0,
 } as const;
+
+/**
+ * Events per user and hour of event time in the steady state, by kind (measured over 4 h of
+ * 20,000 users from the start; test/unit/generator.test.ts checks the model still makes them).
+ */
+export const EVENTS_PER_USER_HOUR = { clickstream: 35.2, transactions: 9.1 } as const;
+
+/**
+ * How many users make `rate` records per second of event time, given the kinds produced and the
+ * share of records that are orders (orders ride on the model's clock: a record is an order with
+ * probability `orderShare`, else a model event of a produced kind; with orders alone, one order
+ * per model event).
+ */
+export function usersForRate(rate: number, kinds: ProducedKinds, orderShare: number): number {
+  return Math.max(1, Math.ceil((rate * 3600) / recordsPerUserHour(kinds, orderShare)));
+}
+
+/** Which topic kinds a source produces. */
+export type ProducedKinds = { clickstream: boolean; transactions: boolean; orders: boolean };
+
+/** Records one user yields per hour of event time (see {@link usersForRate}). */
+export function recordsPerUserHour(kinds: ProducedKinds, orderShare: number): number {
+  const all = EVENTS_PER_USER_HOUR.clickstream + EVENTS_PER_USER_HOUR.transactions;
+  const model = (kinds.clickstream ? EVENTS_PER_USER_HOUR.clickstream : 0) + (kinds.transactions ? EVENTS_PER_USER_HOUR.transactions : 0);
+  if (model === 0) return all;
+  return kinds.orders ? model / (1 - Math.min(orderShare, 0.99)) : model;
+}
 
 // Plain constants rather than an enum: type-stripping loaders do not support enums.
 const Step = { StartSession: 0, View: 1, Click: 2, AfterClick: 3, Noise: 4, NextEngagement: 5, Checkout: 6 } as const;
@@ -81,6 +119,8 @@ interface UserState {
   engagementsLeft: number;
   product: number;
   cart: number[];
+  /** The first session was caught mid-way at the start: it resumes with a cart already filled. */
+  resumes: boolean;
 }
 
 /** Produces the model's events in event-time order, deterministically from its `rng`. */
@@ -97,15 +137,16 @@ export class BehaviourModel {
     private readonly rng: Prng,
     private readonly catalog: Catalog,
     userCount: number,
-    startMs: number,
+    private readonly startMs: number,
   ) {
     this.users = makeUsers(userCount, rng);
     this.state = this.users.map((u) => ({
       step: Step.StartSession, sessions: 0, sessionId: "", device: u.device, browser: u.browser,
-      engagementsLeft: 0, product: 0, cart: [],
+      engagementsLeft: 0, product: 0, cart: [], resumes: false,
     }));
     this.heap = new TimeHeap(userCount);
-    for (let i = 0; i < userCount; i++) this.heap.push(startMs + Math.floor(rng.float() * MODEL.rampMs), i);
+    const warmup = Math.round(MODEL.warmupMs * Math.min(1, MODEL.warmupUsers / userCount));
+    for (let i = 0; i < userCount; i++) this.heap.push(startMs - warmup + Math.floor(this.firstSession(i)), i);
     const n = catalog.products.length;
     this.zipf = new ZipfSampler(n, MODEL.zipfExponent);
     this.byRank = new Int32Array(n);
@@ -119,9 +160,37 @@ export class BehaviourModel {
     this.clock = startMs;
   }
 
-  /** Event time of the latest event produced (the simulation's "now"). */
+  /** Event time of the latest event produced (the simulation's "now"; the start until then). */
   get now(): number {
-    return this.clock;
+    return Math.max(this.clock, this.startMs);
+  }
+
+  /** Event time of the next step (it may or may not emit an event). */
+  peekTime(): number {
+    return this.heap.peekTime()!;
+  }
+
+  /**
+   * Delay from the start to a user's first session, drawn from the renewal process's stationary
+   * state: mid-session with probability session / (session + break), else the residual of a
+   * length-biased break (uniform over a long break's fixed 30 minutes, or its exponential tail;
+   * a short break's residual is exponential again). A session caught mid-way resumes with as many
+   * engagements still ahead as a new one (their number is memoryless) and a cart holding what the
+   * engagements behind it added, so checkouts come at the steady rate from the start.
+   */
+  private firstSession(u: number): number {
+    const rng = this.rng;
+    const pace = this.users[u].pace;
+    const longMean = MODEL.longBreakMinMs + MODEL.longBreakExtraMeanMs * pace;
+    const shortMean = MODEL.shortBreakMeanMs * pace;
+    const breakMean = MODEL.pLongBreak * longMean + (1 - MODEL.pLongBreak) * shortMean;
+    if (rng.chance(MODEL.sessionMeanMs / (MODEL.sessionMeanMs + breakMean))) {
+      this.state[u].resumes = true;
+      return rng.float() * MODEL.thinkMeanMs;
+    }
+    if (!rng.chance((MODEL.pLongBreak * longMean) / breakMean)) return rng.exp(shortMean);
+    if (rng.chance(MODEL.longBreakMinMs / longMean)) return rng.float() * MODEL.longBreakMinMs;
+    return MODEL.longBreakMinMs + rng.exp(MODEL.longBreakExtraMeanMs * pace);
   }
 
   /** A product index drawn by popularity. */
@@ -131,12 +200,19 @@ export class BehaviourModel {
 
   /** Next event in event-time order. */
   next(): ModelEvent {
+    return this.nextBy(Infinity)!;
+  }
+
+  /** Next event at or before `limit`, or undefined when nothing happens by then. */
+  nextBy(limit: number): ModelEvent | undefined {
     for (;;) {
       const t = this.heap.peekTime()!;
+      if (t > limit) return undefined;
       const u = this.heap.pop();
       this.clock = t;
       const ev = this.advance(u, t);
-      if (ev) return ev;
+      // Warm-up events (before the start) only move users into their steady-state phases.
+      if (ev && t >= this.startMs) return ev;
     }
   }
 
@@ -170,6 +246,12 @@ export class BehaviourModel {
         s.browser = s.device === this.users[u].device ? this.users[u].browser : pickBrowser(rng, s.device);
         s.engagementsLeft = Math.round(rng.exp(MODEL.extraEngagementsMean));
         s.cart.length = 0;
+        if (s.resumes) {
+          s.resumes = false;
+          for (let k = Math.round(rng.exp(MODEL.extraEngagementsMean)); k > 0; k--) {
+            if (rng.chance(MODEL.pClick * MODEL.pCart)) s.cart.push(this.popularProduct());
+          }
+        }
         s.step = Step.View;
         this.schedule(u, t);
         return undefined;

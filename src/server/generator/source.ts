@@ -1,7 +1,9 @@
 /**
  * The record source: the behaviour model plus orders, out-of-order and late timestamps,
  * anomalies and invalid messages, serialised into the records a target writes. Pure and
- * synchronous (no I/O, no wall clock): the same options give the same records.
+ * synchronous (no I/O, no wall clock): the same options give the same records. A caller that
+ * ties event time to a clock asks for records up to a time limit ({@link EventSource.nextBy});
+ * no record is ever stamped later than that limit (jitter and lateness only move time back).
  */
 import { type Catalog, categoryBand, DEFAULT_CATALOG } from "../../core/catalog";
 import type { TopicKind } from "../../core/events";
@@ -130,14 +132,26 @@ export class EventSource {
 
   /** The next record. */
   next(): GeneratedRecord {
+    return this.nextBy(Infinity)!;
+  }
+
+  /** Event time of the model's next step: nothing can be produced before it. */
+  peekTime(): number {
+    return this.model.peekTime();
+  }
+
+  /** The next record whose event time is at most `limit`, or undefined when none is due yet. */
+  nextBy(limit: number): GeneratedRecord | undefined {
+    if (this.model.peekTime() > limit) return undefined;
     const onlyOrders = !this.enabled.clickstream && !this.enabled.transactions;
     if (this.enabled.orders && (onlyOrders || this.rng.chance(this.o.orderShare))) {
       // Orders happen at the simulation's current time, so all streams share one clock.
-      if (onlyOrders) this.model.next();
+      if (onlyOrders && !this.model.nextBy(limit)) return undefined;
       return this.order();
     }
     for (;;) {
-      const ev = this.model.next();
+      const ev = this.model.nextBy(limit);
+      if (!ev) return undefined;
       if (this.enabled[ev.kind]) return ev.kind === "clickstream" ? this.click(ev) : this.transaction(ev);
     }
   }

@@ -112,4 +112,9 @@ export interface CheckpointStore {
   /** The commit point of an epoch (see the module comment). */
   commit(checkpoint: Checkpoint): Promise<void>;
   close(): Promise<void>;
+  /**
+   * How a user starts afresh instead of restoring this store's checkpoint, as the end of a
+   * sentence ("use a new --group …"); error messages quote it.
+   */
+  readonly freshStart?: string;
 }

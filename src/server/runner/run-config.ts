@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } from "../../core/pipeline/config";
-import { type FlagSpec, type HelpSections, parseFlags, UsageError } from "../args";
+import { type FlagSpec, formatDuration, type HelpSections, parseFlags, UsageError } from "../args";
 import { LOG_FORMATS, type LogFormatFlag } from "../log";
 import { didYouMean } from "../suggest";
 
@@ -73,6 +73,32 @@ export function fileFormats(sinks: readonly SinkName[]): { jsonl: boolean; parqu
   const jsonl = sinks.includes("files") || sinks.includes("jsonl");
   const parquet = sinks.includes("files") || sinks.includes("parquet");
   return jsonl || parquet ? { jsonl, parquet } : undefined;
+}
+
+/**
+ * The flag that sets each pipeline setting (`topUrls` has none: it is fixed at SPEC's 10 outside
+ * code), so that messages about a setting can name what the user types.
+ */
+export const PIPELINE_SETTING_FLAGS: Readonly<Record<keyof PipelineConfig, string | undefined>> = {
+  watermarkDelayMs: "--watermark-delay",
+  idleTimeoutMs: "--idle-timeout",
+  activityWindowMs: "--activity-window",
+  revenueWindowMs: "--revenue-window",
+  revenueSlideMs: "--revenue-slide",
+  conversionWindowMs: "--conversion-window",
+  conversionHorizonMs: "--conversion-horizon",
+  sessionGapMs: "--session-gap",
+  zMinSamples: "--z-min-samples",
+  zThreshold: "--z-threshold",
+  trafficWindowMs: "--traffic-window",
+  trafficSlideMs: "--traffic-slide",
+  topUrls: undefined,
+  funnelWindowMs: "--funnel-window",
+};
+
+/** A pipeline setting's value as its flag takes it: `30m`, `90s`, `250ms` for times, the number otherwise. */
+export function formatSetting(key: keyof PipelineConfig, value: number): string {
+  return key.endsWith("Ms") ? formatDuration(value) : String(value);
 }
 
 /** Resolved settings of one run. */

@@ -5,21 +5,21 @@
  * take them every `triggerMs`.
  */
 import { type TopicKind, validate } from "../../core/events";
+import { PipelineSettingsError } from "../../core/pipeline/config";
 import type { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
 import type { LogFn } from "../log";
 import { MALFORMED_TOPIC } from "../sources/file-source";
 import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, SourceRecord } from "../io/types";
+import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessage } from "./restore-errors";
+import { humanDuration } from "../human-duration";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
 
-/**
- * A checkpoint that exists but cannot be restored (written by an incompatible eddy build, or
- * damaged): retrying cannot help, so the supervisor gives up at once and says what to do.
- */
-export class CheckpointRestoreError extends Error {
-  override name = "CheckpointRestoreError";
-}
+export { CheckpointRestoreError, CheckpointSettingsError } from "./restore-errors";
+
+/** Smallest poll (valid events) that can trigger the mostly-late warning: a handful proves nothing. */
+export const LATE_WARN_MIN_EVENTS = 100;
 
 /** Options of {@link Runner}. */
 export interface RunnerOptions {
@@ -63,6 +63,14 @@ export class Runner {
   private lastStateBytes = 0;
   /** Records per topic of the current poll (Prometheus counters are bumped once per poll). */
   private readonly polledPerTopic = new Map<string, number>();
+  /** Event time and lane (orders or not) of each event of the current batch, for late-event diagnostics. */
+  private inBatchT: number[] = [];
+  private inBatchOrders: boolean[] = [];
+  /** Valid events of the current poll, and how far behind its lane's watermark each late one was. */
+  private pollValid = 0;
+  private pollBehind: number[] = [];
+  private warnedLate = false;
+  private restoredEpoch: number | undefined;
 
   constructor(private readonly o: RunnerOptions) {
     this.now = o.now ?? Date.now;
@@ -103,15 +111,18 @@ export class Runner {
       this.pipeline = o.createPipeline(cp?.state);
     } catch (err) {
       if (!cp) throw err;
+      const fresh = o.checkpoints.freshStart ?? "use a new --group";
+      if (err instanceof PipelineSettingsError) throw new CheckpointSettingsError(settingsMismatchMessage(cp.epoch, err, fresh));
       throw new CheckpointRestoreError(
         `cannot restore checkpoint epoch ${cp.epoch}: ${err instanceof Error ? err.message : String(err)}. ` +
-          "It was probably written by another eddy version; start afresh under a new --group (or delete that group's checkpoint).",
+          `It was probably written by another eddy version; ${fresh} (or delete that checkpoint).`,
       );
     }
     if (cp) {
       const restored = (cp.sinks.__stats as RunStats | undefined) ?? undefined;
       if (restored) Object.assign(this.stats, restored, { restarts: restored.restarts + 1 });
       log("restored", { epoch: cp.epoch, positions: cp.positions });
+      this.restoredEpoch = cp.epoch;
     }
     this.epoch = { id: (cp?.epoch ?? 0) + 1, rows: [], dlq: [], late: [] };
     await o.source.start(cp?.positions);
@@ -129,6 +140,7 @@ export class Runner {
       const t0 = this.now();
       for (const r of recs) this.ingest(r, wallForWatermark);
       this.flush(wallForWatermark());
+      this.checkLate(log);
       this.emit(this.pipeline.advance());
       const t = this.now();
       if (recs.length > 0) o.metrics?.batchSeconds.observe((t - t0) / 1000);
@@ -170,19 +182,55 @@ export class Runner {
       return;
     }
     this.stats.valid++;
+    this.pollValid++;
     if (this.pipeline.batch.full) this.flush(wall());
     this.pipeline.add(kind!, v.event, v.t, `${r.topic}:${r.partition}`, r.timestamp ?? r.readAt);
     this.inBatch.push(r);
+    this.inBatchT.push(v.t);
+    this.inBatchOrders.push(kind === "orders");
+  }
+
+  /**
+   * Warns once when most (> 50 %) of a poll's valid events (at least {@link LATE_WARN_MIN_EVENTS})
+   * were late: the results then silently miss most of the input, and the usual causes are a source
+   * whose clock is behind or a checkpoint restored from a run whose event time was ahead.
+   */
+  private checkLate(log: NonNullable<RunnerOptions["log"]>): void {
+    const valid = this.pollValid;
+    const behind = this.pollBehind;
+    this.pollValid = 0;
+    this.pollBehind = [];
+    if (this.warnedLate || valid < LATE_WARN_MIN_EVENTS || behind.length * 2 <= valid) return;
+    this.warnedLate = true;
+    behind.sort((a, b) => a - b);
+    const median = behind[behind.length >> 1];
+    const fresh = this.o.checkpoints.freshStart ?? "use a new --group";
+    const cause =
+      this.restoredEpoch !== undefined
+        ? `this run restored checkpoint epoch ${this.restoredEpoch}, probably written by a run whose event time was ahead (a generator at --speed N or max), or the source's clock is behind`
+        : "the source's clock is behind (a producer replaying old data, a generator started in the past)";
+    log("late-events", {
+      level: "warn",
+      message:
+        `${behind.length} of ${valid} events in one poll were late, typically ${humanDuration(median)} behind the watermark, ` +
+        `so they reach only the late side output, not the results. Likely cause: ${cause}. ` +
+        `To start afresh: ${fresh}. (Warned once per run.)`,
+      late: behind.length,
+      valid,
+      medianBehindMs: median,
+    });
   }
 
   private flush(wallNow: number): void {
     if (this.pipeline.batch.n === 0) return;
     const res = this.pipeline.process(wallNow);
     if (res.lateCount > 0) {
+      const wm = this.pipeline.watermarks();
       for (let i = 0; i < this.inBatch.length; i++) {
         const mask = res.late[i];
         if (mask === 0) continue;
         this.stats.late++;
+        this.pollBehind.push((this.inBatchOrders[i] ? wm.orders : wm.main) - this.inBatchT[i]);
         const ops = this.pipeline.lateOps(mask);
         for (const metric of ops) this.o.metrics?.late.inc({ stream: this.inBatch[i].topic, metric });
         this.o.metrics?.sideOut.inc({ kind: "late" });
@@ -194,6 +242,8 @@ export class Runner {
     let oldest = Infinity;
     for (const r of this.inBatch) oldest = Math.min(oldest, r.timestamp ?? r.readAt);
     this.inBatch = [];
+    this.inBatchT = [];
+    this.inBatchOrders = [];
     const t = this.now();
     recordLatency(this.stats.latency, t - oldest);
     this.o.metrics?.latencySeconds.observe(Math.max(0, t - oldest) / 1000);
