@@ -1,8 +1,16 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` (unit + property tests, no broker) and `integration` (integration and
-// e2e tests against a real Kafka broker started once by the global setup, or KAFKA_BROKERS).
+// Three projects: `unit` (unit + property tests, no broker), `integration` (against a real Kafka
+// broker started once by the global setup, or KAFKA_BROKERS) and `e2e` (the web console in
+// Debian's Chromium, which its global setup installs when missing; same broker).
 // `npx vitest run --project unit` skips the broker entirely.
+const kafkaProject = {
+  testTimeout: 180_000,
+  hookTimeout: 240_000,
+  // Broker tests share one broker on a 2-core machine: run them one file at a time.
+  fileParallelism: false,
+};
+
 export default defineConfig({
   test: {
     pool: "forks",
@@ -20,12 +28,18 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/setup/global-kafka.ts"],
-          testTimeout: 180_000,
-          hookTimeout: 240_000,
-          // Integration files share one broker on a 2-core machine: run them one at a time.
-          fileParallelism: false,
+          ...kafkaProject,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/setup/global-chromium.ts", "test/setup/global-kafka.ts"],
+          ...kafkaProject,
         },
       },
     ],

@@ -3,12 +3,16 @@
  * worker actually processed, events skipped because the tab fell behind, main-thread tasks over
  * 50 ms (PerformanceObserver 'longtask'), and event-to-screen latency p50/p99.
  *
- *   node --import tsx test/e2e/console-bench.ts [--mode frames|gateway] [--rates 10000,50000,200000] [--seconds 8]
+ *   node --import tsx test/e2e/console-bench.ts [--mode frames|gateway] [--rates 10000,50000,200000] [--seconds 8] [--slow-client]
  *
  * `frames` (default): a stand-in gateway replays pre-encoded frames (measures worker + charts
  * alone; latency counted from the socket send). `gateway`: the real gateway with its embedded
  * generator at that rate (gateway → worker → charts, latency from generation; the generator and
- * the gateway share this machine's cores with Chromium). Writes test-artifacts/console-bench.json.
+ * the gateway share this machine's cores with Chromium). `--slow-client` (gateway mode) adds a
+ * second client that stops reading, to compare the page's latency and long tasks with and without
+ * it; the gateway's skips for that client are reported apart. Installs Debian's Chromium when
+ * missing and run as root (test/e2e/helpers/ensure-chromium.ts). Writes
+ * test-artifacts/console-bench.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,13 +22,25 @@ import { fileURLToPath } from "node:url";
 import { EmbeddedSource } from "../../src/server/gateway/embedded-source";
 import { startGateway } from "../../src/server/gateway/server";
 import { launchChromium } from "./helpers/browser";
+import { ensureChromium } from "./helpers/ensure-chromium";
 import { buildConsole } from "./helpers/build-console";
 import { startReplayServer } from "./helpers/frame-replay-server";
 import { eddy, until } from "./helpers/page-probe";
+import { type SlowClient, slowClient } from "./helpers/slow-client";
 
 const { values } = parseArgs({
-  options: { mode: { type: "string", default: "frames" }, rates: { type: "string", default: "10000,50000,100000,200000,300000" }, seconds: { type: "string", default: "8" } },
+  options: {
+    mode: { type: "string", default: "frames" },
+    rates: { type: "string", default: "10000,50000,100000,200000,300000" },
+    seconds: { type: "string", default: "8" },
+    "slow-client": { type: "boolean", default: false },
+  },
 });
+const withSlowClient = values["slow-client"]!;
+if (withSlowClient && values.mode !== "gateway") {
+  console.error("console-bench: --slow-client needs --mode gateway (the real gateway's backpressure is what it measures)");
+  process.exit(2);
+}
 const rates = values.rates!.split(",").map(Number);
 const seconds = Number(values.seconds);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,6 +51,8 @@ interface Result {
   rate: number;
   processedPerSec: number;
   skipped: number;
+  /** Events the gateway skipped for the client that stopped reading (--slow-client). */
+  slowClientSkipped?: number;
   longTasks: number;
   maxLongTaskMs: number;
   maxDrawMs: number;
@@ -45,6 +63,8 @@ interface Result {
 }
 
 async function main(): Promise<void> {
+  const problem = await ensureChromium();
+  if (problem) throw new Error(problem);
   const web = await buildConsole(join(work, "web"));
   const chrome = await launchChromium();
   const results: Result[] = [];
@@ -53,11 +73,16 @@ async function main(): Promise<void> {
       let url: string;
       let skippedNow: () => Promise<number>;
       let close: () => Promise<void>;
+      let slow: SlowClient | undefined;
       if (values.mode === "gateway") {
         const gw = await startGateway({ source: new EmbeddedSource({ rate }), staticDir: web, port: 0 });
         url = `http://127.0.0.1:${gw.port}/`;
         skippedNow = async () => Number(/^eddy_gateway_dropped_events_total(?:\{\})? (\d+)/m.exec(await (await fetch(`${url}metrics`)).text())?.[1] ?? 0);
-        close = () => gw.close();
+        if (withSlowClient) slow = await slowClient(`ws://127.0.0.1:${gw.port}/ws`, `http://127.0.0.1:${gw.port}`);
+        close = async () => {
+          slow?.close();
+          await gw.close();
+        };
       } else {
         const srv = await startReplayServer(web);
         srv.setRate(rate);
@@ -79,12 +104,15 @@ async function main(): Promise<void> {
       const dt = (Date.now() - t0) / 1000;
       const lat = await eddy(page, "latency");
       const lt = await eddy(page, "longTasks");
-      const skipped = (await skippedNow()) - k0 + (s1.droppedEvents - s0.droppedEvents);
+      // With a slow client the gateway's skip counter is mostly that client's: count the page's own.
+      const gatewaySkipped = (await skippedNow()) - k0;
+      const skipped = (slow ? 0 : gatewaySkipped) + (s1.droppedEvents - s0.droppedEvents);
       const processedPerSec = (s1.eventsTotal - s0.eventsTotal) / dt;
       const r: Result = {
         rate,
         processedPerSec: Math.round(processedPerSec),
         skipped,
+        ...(slow ? { slowClientSkipped: gatewaySkipped } : {}),
         longTasks: lt.count,
         maxLongTaskMs: Math.round(lt.maxMs),
         maxDrawMs: Math.round(await eddy(page, "maxDrawMs")),
@@ -107,7 +135,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(artifacts, { recursive: true });
   const out = join(artifacts, "console-bench.json");
-  writeFileSync(out, JSON.stringify({ mode: values.mode, seconds, results }, null, 2));
+  writeFileSync(out, JSON.stringify({ mode: values.mode, slowClient: withSlowClient, seconds, results }, null, 2));
   const best = results.filter((r) => r.keptUp && r.longTasks === 0).map((r) => r.rate);
   console.log(`highest rate kept up with no long task: ${best.length ? Math.max(...best) : "none"} events/s (${out})`);
 }

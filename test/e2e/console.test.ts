@@ -3,11 +3,12 @@
  * bridge) → page (worker on eddy.wasm → charts). It checks the empty state, that the worker's
  * final rows of closed 1-minute windows equal the headless runner's (`eddy run` over the same
  * topics, and over the same records as a file) for those windows, that
- * every chart drew marks, that a second client that stops reading does not slow the first,
- * and that no main-thread task exceeded 50 ms; it saves a screenshot in test-artifacts/.
+ * every chart drew marks, that a second client that stops reading costs the first nothing, and
+ * it saves a screenshot in test-artifacts/. Speed (latency, main-thread long tasks, catch-up
+ * time) is measured by the console bench (test/e2e/console-bench.ts), not asserted here.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,61 +164,43 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
     expect(await page.getAttribute("#state", "data-state")).toBe("connected");
   });
 
-  it("keeps the first client's rate when a second client stops reading, with no main-thread task over 50 ms", async () => {
+  it("loses nothing for the first client when a second client stops reading (the gateway skips only the slow one)", async () => {
     const gatewayDropped = async () => Number(/^eddy_gateway_dropped_events_total(?:\{\})? (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text())?.[1] ?? 0);
-    const caughtUp = (target: number, what: string) => until(async () => (await eddy(page, "stats")).eventsTotal >= target, 20_000, what);
-    const s0 = await eddy(page, "stats");
-    const before = s0.eventsTotal;
+    // The live source's records are all valid; a few are late, which the worker does not count.
+    const caughtUp = (target: number, what: string) => until(async () => (await eddy(page, "stats")).eventsTotal >= target, 60_000, what);
+    const before = (await eddy(page, "stats")).eventsTotal;
     await eddy(page, "resetLongTasks");
     await eddy(page, "resetLatency");
-    // Baseline: the page alone (every record of the live source is valid but a few late ones).
     const sentAlone = await produceAtRate(producer, topics, src, LIVE_RATE, 5000);
     await caughtUp(before + sentAlone * 0.98, "the page to catch up (alone)");
     const alone = await eddy(page, "latency");
-    const s1 = await eddy(page, "stats");
-    const upstream = (s1.upstreamSumMs - s0.upstreamSumMs) / (s1.upstreamN - s0.upstreamN);
 
     // A client that stops reading: the kernel's socket buffers take a few MB before the gateway
-    // sees any backpressure, so produce until it skips frames for that client (at least 10 s).
+    // sees any backpressure, so produce until it skips events for that client.
     const slow = await slowClient(`ws://127.0.0.1:${gw.port}/ws`, `http://127.0.0.1:${gw.port}`);
     await eddy(page, "resetLatency");
     const mid = (await eddy(page, "stats")).eventsTotal;
-    const t0 = Date.now();
     let sentWithSlow = 0;
-    while (Date.now() - t0 < 10_000 || ((await gatewayDropped()) === 0 && Date.now() - t0 < 60_000)) {
+    for (let round = 0; round < 30 && (round < 5 || (await gatewayDropped()) === 0); round++) {
       sentWithSlow += await produceAtRate(producer, topics, src, LIVE_RATE, 2000);
     }
-    const producedMs = Date.now() - t0;
     await caughtUp(mid + sentWithSlow * 0.98, "the page to catch up (with a slow client)");
-    const lagMs = Date.now() - t0 - producedMs;
     const withSlow = await eddy(page, "latency");
     const dropped = await gatewayDropped();
     const stats = await eddy(page, "stats");
     const longTasks = await eddy(page, "longTasks");
     slow.close();
+    // For the log only: speed is the console bench's (`--mode gateway --slow-client`).
     console.log(
-      `[e2e] Kafka → gateway → page at ${LIVE_RATE} ev/s: alone event-to-screen p50 ${alone.p50.toFixed(0)} ms p99 ${alone.p99.toFixed(0)} ms (${alone.n} events; ` +
-        `of which Kafka timestamp → gateway send ${upstream.toFixed(0)} ms on average); ` +
-        `with a slow client p50 ${withSlow.p50.toFixed(0)} ms p99 ${withSlow.p99.toFixed(0)} ms (${withSlow.n} events over ${producedMs} ms, caught up ${lagMs} ms after the last send); ` +
-        `gateway skipped ${dropped} events for the slow client; page dropped ${stats.droppedEvents}; long tasks ${longTasks.count} (max ${longTasks.maxMs.toFixed(0)} ms; ` +
-        `longest chart draw ${(await eddy(page, "maxDrawMs")).toFixed(0)} ms, longest drawing frame ${(await eddy(page, "maxFrameMs")).toFixed(0)} ms)`,
+      `[e2e] at ${LIVE_RATE} ev/s: event-to-screen p99 alone ${alone.p99.toFixed(0)} ms, with a slow client ${withSlow.p99.toFixed(0)} ms; ` +
+        `gateway skipped ${dropped} events for the slow client; page dropped ${stats.droppedEvents}; long tasks ${longTasks.count} (max ${longTasks.maxMs.toFixed(0)} ms)`,
     );
     // The slow client really was slow (the gateway skipped events for it) …
     expect(dropped).toBeGreaterThan(0);
-    // … and the first client lost nothing and kept pace: no skipped event, caught up within seconds.
+    // … and the first client lost nothing: no skipped event, every event arrived.
     expect(stats.droppedEvents).toBe(0);
     expect(stats.eventsTotal - mid).toBeGreaterThanOrEqual(sentWithSlow * 0.98);
-    expect(lagMs).toBeLessThan(5000);
-    expect(withSlow.p99).toBeLessThan(Math.max(1500, alone.p99 * 3));
     expect(longTasks.supported).toBe(true);
-    // Draws take 5-15 ms and are spread over frames (render-scheduler.ts), so a task over 50 ms
-    // means the renderer was preempted: strict only when this machine was not overloaded during
-    // the phase (CI's 2 cores also run the broker, the producer and the gateway); otherwise no
-    // visible freeze (500 ms) is allowed.
-    const overloaded = loadavg()[0] > cpus().length;
-    const limit = overloaded ? 500 : 50;
-    console.log(`[e2e] 1-min load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores: long-task limit ${limit} ms`);
-    expect(longTasks.recent.filter((l) => l.duration > limit)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

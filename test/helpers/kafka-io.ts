@@ -1,14 +1,18 @@
 /**
- * Input and read-back helpers for the Kafka source/sink/checkpoint tests: create a topic and
- * fill it, and read every committed record of a topic up to its current end (no waiting for a
- * count, so "nothing else is visible" is checked exactly).
+ * Input and read-back helpers for the Kafka tests: create a topic and fill it, read every
+ * committed record of topics up to their end (no waiting for a count, so "nothing else is
+ * there" is checked exactly), and assert a read holds every expected value exactly once.
  */
-import type { IHeaders, Kafka } from "kafkajs";
+import type { IHeaders, Kafka, KafkaMessage } from "kafkajs";
+import { expect } from "vitest";
 import { readToEnd } from "../../src/server/kafka/read-to-end";
 import { ensureTopics } from "../../src/server/kafka/topics";
+import { logEndOffsets } from "./log-end-offsets";
+import { waitFor } from "./wait-for";
 
 /** One record as read back. */
 export interface ReadRecord {
+  topic: string;
   partition: number;
   offset: number;
   key: string | null;
@@ -50,29 +54,73 @@ export async function produce(kafka: Kafka, topic: string, values: string[], par
 }
 
 /**
- * Every committed record of `topic` up to its current end, in partition then offset order.
- * A commit's markers reach the partitions a moment after the commit returns, so with `atLeast`
- * it reads again (for up to 15 s) until that many records are visible.
+ * Every committed record of `topics`, read from the beginning with a read_committed consumer until
+ * its position reaches each partition's log end offset, taken first (log-end-offsets.ts). It
+ * waits for every transaction on those partitions to end (commit markers land a moment after the
+ * commit returns) and waits for no count: whatever is in the topics, duplicates included, comes
+ * back, so "exactly once" can be asserted (see {@link expectExactlyOnce}). Transaction markers
+ * and aborted records occupy offsets but never reach the result. In topic, partition, offset order.
  */
-export async function readCommitted(kafka: Kafka, topic: string, atLeast = 0): Promise<ReadRecord[]> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const got = await readOnce(kafka, topic);
-    if (got.length >= atLeast || Date.now() > deadline) return got;
-    await new Promise((r) => setTimeout(r, 200));
+export async function readCommitted(kafka: Kafka, topics: string | string[], opts: { timeoutMs?: number } = {}): Promise<ReadRecord[]> {
+  const out: ReadRecord[] = [];
+  for (const topic of typeof topics === "string" ? [topics] : topics) {
+    const ends = await logEndOffsets(kafka, topic);
+    const mine: ReadRecord[] = [];
+    await readToEnd(kafka, topic, (m, partition) => mine.push(toRecord(topic, partition, m)), { ends, timeoutMs: opts.timeoutMs });
+    out.push(...mine.sort((a, b) => a.partition - b.partition || a.offset - b.offset));
+  }
+  return out;
+}
+
+/**
+ * The committed records of `topic` visible now: read to the last stable offsets, so the records
+ * of a transaction still open are neither waited for nor seen.
+ */
+export async function readVisibleNow(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
+  const out: ReadRecord[] = [];
+  await readToEnd(kafka, topic, (m, partition) => out.push(toRecord(topic, partition, m)));
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage): ReadRecord {
+  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers: headersOf(m.headers) };
+}
+
+/**
+ * Waits until no transaction is open on `topic`: every partition's last stable offset (what
+ * read_committed readers see) has reached its log end, i.e. the commit or abort markers landed.
+ */
+export async function waitForStable(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(async () => {
+      const stable = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+      return (await logEndOffsets(kafka, topic)).every((p) => stable.get(p.partition) === p.high);
+    }, `every transaction on ${topic} to end`);
+  } finally {
+    await admin.disconnect();
   }
 }
 
-async function readOnce(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
-  const out: ReadRecord[] = [];
-  await readToEnd(kafka, topic, (m, partition) =>
-    out.push({
-      partition,
-      offset: Number(m.offset),
-      key: m.key?.toString() ?? null,
-      value: m.value?.toString() ?? null,
-      headers: headersOf(m.headers),
-    }),
-  );
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+/**
+ * Asserts that `got` holds every value of `want` exactly once (as many times as `want` has it):
+ * names the duplicated or unexpected values and the missing ones, then compares the sorted lists.
+ */
+export function expectExactlyOnce(got: readonly string[], want: readonly string[], what = "records"): void {
+  const left = new Map<string, number>();
+  for (const w of want) left.set(w, (left.get(w) ?? 0) + 1);
+  const extra: string[] = [];
+  for (const g of got) {
+    const n = left.get(g) ?? 0;
+    if (n === 0) extra.push(g);
+    else left.set(g, n - 1);
+  }
+  const missing = [...left].flatMap(([v, n]) => Array<string>(n).fill(v));
+  const sample = (xs: string[]) => xs.slice(0, 5).map((x) => x.slice(0, 200));
+  expect(
+    { duplicatedOrUnexpected: extra.length, missing: missing.length },
+    `${what}: ${got.length} read, ${want.length} expected; duplicated or unexpected e.g. ${JSON.stringify(sample(extra))}; missing e.g. ${JSON.stringify(sample(missing))}`,
+  ).toEqual({ duplicatedOrUnexpected: 0, missing: 0 });
+  expect([...got].sort()).toEqual([...want].sort());
 }

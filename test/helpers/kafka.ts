@@ -1,11 +1,11 @@
 /**
  * Kafka helpers for integration tests: the shared test broker, private brokers a test may kill,
- * unique topic names, and a bounded read-back consumer.
+ * and unique topic names. Reading back is kafka-io.ts's `readCommitted` (to the end offsets).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
+import { Kafka, logLevel } from "kafkajs";
 import { inject } from "vitest";
 import { startBroker } from "../../scripts/kafka-broker";
 
@@ -39,37 +39,4 @@ export async function startPrivateBroker(): Promise<{ brokers: string[]; stop():
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * Reads `topics` from the beginning until `expected` messages arrived or `timeoutMs` passed
- * (then resolves with what it has, so the test's assertion reports the shortfall).
- */
-export async function readBack(
-  topics: string[],
-  expected: number,
-  opts: { brokers?: string[]; timeoutMs?: number; readCommitted?: boolean } = {},
-): Promise<Array<{ topic: string; partition: number; message: KafkaMessage }>> {
-  const kafka = testKafka(opts.brokers);
-  const consumer = kafka.consumer({ groupId: uniqueName("readback"), readUncommitted: !opts.readCommitted });
-  const out: Array<{ topic: string; partition: number; message: KafkaMessage }> = [];
-  await consumer.connect();
-  try {
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, opts.timeoutMs ?? 60_000);
-      void consumer.run({
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) out.push({ topic: batch.topic, partition: batch.partition, message });
-          if (out.length >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
 }

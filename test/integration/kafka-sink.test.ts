@@ -4,7 +4,7 @@ import type { Epoch, SourceRecord } from "../../src/server/io/types";
 import { createKafka } from "../../src/server/kafka/client";
 import { TransactionalProducer, transactionalIdFor } from "../../src/server/kafka/transactional-producer";
 import { ANOMALIES_TOPIC, KafkaSink, RESULTS_TOPIC, rowKey } from "../../src/server/sinks/kafka-sink";
-import { readCommitted } from "../helpers/kafka-io";
+import { readCommitted, readVisibleNow } from "../helpers/kafka-io";
 import { testBrokers, uniqueName } from "../helpers/kafka";
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);
@@ -67,28 +67,28 @@ describe("Kafka sink", () => {
     };
     await sink.prepare(e);
     // Staged in the open transaction: not yet visible to read_committed.
-    expect(await readCommitted(s.kafka, s.results)).toEqual([]);
+    expect(await readVisibleNow(s.kafka, s.results)).toEqual([]);
     await store.commit(checkpoint(1));
 
-    const rows = await readCommitted(s.kafka, s.results, 2);
+    const rows = await readCommitted(s.kafka, s.results);
     expect(rows.map((r) => r.key).sort()).toEqual(["page_views|prod-001", "purchase_anomalies|tx-9"]);
     const pv = rows.find((r) => r.key === "page_views|prod-001")!;
     expect(JSON.parse(pv.value!)).toEqual({
       metric: "page_views", window_start: "2026-01-01T10:00:00.000Z", window_end: "2026-01-01T10:01:00.000Z", product_id: "prod-001", views: 3,
     });
-    const anomalies = await readCommitted(s.kafka, s.anomalies, 1);
+    const anomalies = await readCommitted(s.kafka, s.anomalies);
     expect(anomalies.map((r) => JSON.parse(r.value!))).toEqual([
       { metric: "purchase_anomalies", transaction_id: "tx-9", user_id: "u1", category: "books", amount: 999.5, mean: 20, stddev: 5, z: 195.9, timestamp: "2026-01-01T10:00:01.234Z" },
     ]);
-    const orders = await readCommitted(s.kafka, s.orders, 1);
+    const orders = await readCommitted(s.kafka, s.orders);
     expect(orders.map((r) => JSON.parse(r.value!).total_revenue)).toEqual([19.99]);
 
-    const dlq = await readCommitted(s.kafka, `${clicks}.dlq`, 1);
+    const dlq = await readCommitted(s.kafka, `${clicks}.dlq`);
     expect(dlq).toHaveLength(1);
     expect(dlq[0].value).toBe("{not json");
     expect(dlq[0].key).toBe("u1");
     expect(dlq[0].headers).toEqual({ "eddy-error": "invalid JSON", "eddy-source-topic": clicks, "eddy-source-partition": "1", "eddy-source-offset": "7" });
-    const late = await readCommitted(s.kafka, `${clicks}.late`, 1);
+    const late = await readCommitted(s.kafka, `${clicks}.late`);
     expect(late.map((r) => [r.value, r.headers["eddy-late-reason"], r.headers["eddy-source-offset"]])).toEqual([['{"event_id":"e1"}', "window closed", "8"]]);
     await sink.close();
     await store.close();
@@ -114,7 +114,7 @@ describe("Kafka sink", () => {
     // The fenced producer can no longer commit.
     await expect(first.store.commit(checkpoint(2))).rejects.toThrow();
 
-    const rows = await readCommitted(s.kafka, s.results, 2);
+    const rows = await readCommitted(s.kafka, s.results);
     expect(rows.map((r) => JSON.parse(r.value!).product_id).sort()).toEqual(["committed", "redone"]);
     await Promise.all([first.sink.close(), first.store.close(), second.sink.close(), second.store.close()]);
   });
@@ -127,7 +127,7 @@ describe("Kafka sink", () => {
     const rows = Array.from({ length: 12_000 }, (_, i) => ({ metric: "page_views", window_start: T0, window_end: T0 + 60_000, product_id: `prod-${i}-${"x".repeat(150)}`, views: i }));
     await sink.prepare({ id: 1, rows, dlq: [], late: [] });
     await store.commit(checkpoint(1));
-    const back = await readCommitted(s.kafka, s.results, 12_000);
+    const back = await readCommitted(s.kafka, s.results);
     expect(back).toHaveLength(12_000);
     expect(new Set(back.map((r) => JSON.parse(r.value!).views)).size).toBe(12_000);
     await sink.close();

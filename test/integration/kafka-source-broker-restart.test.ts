@@ -30,10 +30,9 @@ describe("Kafka source across a broker restart", () => {
     expect(records.length).toBeGreaterThanOrEqual(300);
 
     await broker.stop();
-    // While the broker is down the source keeps answering (what is queued, then []), never hangs.
-    const t0 = Date.now();
+    // While the broker is down the source keeps answering (what is queued, then []): the broker
+    // comes back only after these polls, so a poll that waited for it would never return.
     for (let i = 0; i < 5; i++) records.push(...((await source.poll(100, 50)) ?? []));
-    expect(Date.now() - t0).toBeLessThan(5_000);
     await broker.start();
 
     await produce(kafka, topic, Array.from({ length: 300 }, (_, i) => `b${i}`));

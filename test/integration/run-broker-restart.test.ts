@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { main } from "../../src/server/cli";
 import { jsonlLine } from "../../src/server/generator";
-import { readBack } from "../helpers/kafka";
+import { testKafka } from "../helpers/kafka";
+import { expectExactlyOnce, readCommitted } from "../helpers/kafka-io";
 import { records } from "../helpers/pipeline";
 import { startRestartableBroker, type RestartableBroker } from "../helpers/restartable-broker";
 import { produce, resultFileRows, runChild, runTopics, topicFlags } from "../helpers/run-kafka";
@@ -62,6 +63,6 @@ it("survives a broker restart mid-run with exact output", async () => {
   // The run was still going when the broker went away, and outlived the outage.
   expect(exitedAt).toBeGreaterThan(stoppedAt + 3000);
   console.log(result.stderr.split("\n").filter((l) => /restart|warn|error/i.test(l)).slice(0, 5).join("\n"));
-  const got = (await readBack([t.results], want.length, { brokers: b.brokers, readCommitted: true, timeoutMs: 60_000 })).map((m) => m.message.value!.toString()).sort();
-  expect(got).toEqual(want);
+  const got = (await readCommitted(testKafka(b.brokers), t.results)).map((r) => r.value!);
+  expectExactlyOnce(got, want, "result rows after a broker restart");
 });

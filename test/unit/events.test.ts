@@ -190,3 +190,59 @@ describe("validate", () => {
     expect(validateValue("orders", "text")).toEqual({ ok: false, reason: "not a JSON object (got string)" });
   });
 });
+
+describe("validate (fuzz): every rejection names its kind", () => {
+  const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+  /** Every reason validate gives (src/core/events.ts), one pattern per kind. */
+  const REASONS = [
+    /^not valid JSON: /,
+    /^not valid UTF-8$/,
+    /^not a JSON object \(got (null|array|number|string|boolean)\)$/,
+    /^missing required field '\w+'$/,
+    /^required field '\w+' is empty$/,
+    /^field '\w+' must be a string, got (null|array|number|boolean|object)$/,
+    /^amount must be a finite number > 0, got /,
+    /^unknown (action|device) .+ \(expected one of [\w, ]+\)$/,
+    /^timestamp /,
+  ];
+  const kinds = fc.constantFrom("clickstream", "transactions", "orders");
+
+  it("any text or JSON value is accepted or rejected with a listed reason, never thrown", () => {
+    const text = fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.constantFrom(JSON.stringify(click), JSON.stringify(tx)));
+    fc.assert(
+      fc.property(kinds, text, (kind, t) => {
+        const r = validate(kind, t);
+        if (!r.ok) expect(REASONS.some((re) => re.test(r.reason)), r.reason).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("an id field replaced by any JSON value is accepted only as a non-empty string, else rejected naming that field", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("event_id", "user_id", "product_id"), fc.jsonValue(), (field, v) => {
+        const r = validate("clickstream", JSON.stringify({ ...click, [field]: v }));
+        if (typeof v === "string" && v.length > 0) expect(r).toMatchObject({ ok: true });
+        else if (v === null) expect(r).toEqual({ ok: false, reason: `missing required field '${field}'` });
+        else if (v === "") expect(r).toEqual({ ok: false, reason: `required field '${field}' is empty` });
+        else expect(r).toEqual({ ok: false, reason: `field '${field}' must be a string, got ${typeName(v)}` });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("an amount replaced by any JSON value is accepted only as a finite positive number, else rejected naming the amount", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(tx, order), fc.oneof(fc.jsonValue(), fc.double()), (base, v) => {
+        const kind = base === tx ? "transactions" : "orders";
+        const r = validate(kind, JSON.stringify({ ...base, amount: v }));
+        // JSON has no NaN or Infinity: they arrive as null.
+        const sent = JSON.parse(JSON.stringify(v)) as unknown;
+        if (typeof sent === "number" && sent > 0) expect(r).toMatchObject({ ok: true });
+        else if (sent === null) expect(r).toEqual({ ok: false, reason: "missing required field 'amount'" });
+        else expect(r.ok ? "accepted" : r.reason).toMatch(/^amount must be a finite number > 0, got /);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -10,7 +10,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { toJsonRow } from "../../src/core/metrics/schema";
 import { checkpointFileName } from "../../src/server/checkpoint/file-checkpoint-store";
 import { partName } from "../../src/server/sinks/file-sink";
-import { Crash, drive, epochData, readAllWithPyarrow, snapshot } from "./file-sink-helpers";
+import { readParquetFiles } from "../helpers/parquet-read";
+import { Crash, drive, epochData, snapshot } from "./file-sink-helpers";
 
 const LAST = 6;
 const dirs: string[] = [];
@@ -53,12 +54,12 @@ async function restartUntilDone(r: { out: string; ck: string }, crashAt: (s: str
 }
 
 describe("file sink crash safety", () => {
-  it("the uninterrupted run holds every epoch's rows exactly once", () => {
+  it("the uninterrupted run holds every epoch's rows exactly once", async () => {
     const expected = Array.from({ length: LAST }, (_, i) => epochData(i + 1).rows.filter((r) => r.metric === "page_views"));
     const lines = reference.get("page_views.jsonl")!.toString("utf8").trimEnd().split("\n");
     expect(lines).toEqual(expected.flat().map((r) => JSON.stringify(toJsonRow(r))));
     const parts = [...reference.keys()].filter((k) => k.startsWith("product_activity/"));
-    const fromParquet = readAllWithPyarrow(parts.map((p) => join(dirs[0], "out", p))).flatMap((t) => t.rows.map((r) => r.product_id));
+    const fromParquet = (await readParquetFiles(parts.map((p) => join(dirs[0], "out", p)))).flatMap((t) => t.rows.map((r) => r.product_id));
     expect(fromParquet).toEqual(expected.flatMap((_, i) => epochData(i + 1).rows.filter((r) => r.metric === "product_activity").map((r) => r.product_id)));
     expect([...reference.keys()].some((k) => k.startsWith(".staging"))).toBe(false);
     // Every kind of step boundary is exercised by the tests below.

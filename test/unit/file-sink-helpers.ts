@@ -1,9 +1,9 @@
 /**
  * Shared by the file-sink tests: a deterministic fake pipeline whose epoch `e` always yields the
  * same rows and side records, an epoch driver that runs the two-phase protocol with a file
- * checkpoint store (and can crash at any step), and an independent Parquet reader (pyarrow).
+ * checkpoint store (and can crash at any step), and a snapshot of an output folder. Parquet is
+ * read back with DuckDB (test/helpers/parquet-read.ts).
  */
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { FileCheckpointStore } from "../../src/server/checkpoint/file-checkpoint-store";
@@ -92,44 +92,4 @@ export function snapshot(dir: string): Map<string, Buffer> {
   };
   walk(dir);
   return out;
-}
-
-/** What pyarrow reads from a Parquet file: schema and rows made JSON-safe. */
-export interface PyarrowTable {
-  schema: { name: string; type: string; nullable: boolean }[];
-  rows: Record<string, unknown>[];
-}
-
-const PY = `
-import json, sys
-import pyarrow as pa, pyarrow.parquet as pq
-def read(path):
-  t = pq.read_table(path)
-  schema = [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in t.schema]
-  cols = {}
-  for f in t.schema:
-      c = t.column(f.name)
-      if pa.types.is_timestamp(f.type):
-          cols[f.name] = [None if v is None else v for v in c.cast(pa.int64()).to_pylist()]
-      elif pa.types.is_decimal(f.type):
-          cols[f.name] = [None if v is None else str(v) for v in c.to_pylist()]
-      else:
-          cols[f.name] = [v if not isinstance(v, (bytes,)) else v.decode() for v in c.to_pylist()]
-  rows = [dict(zip(cols, vals)) for vals in zip(*cols.values())] if cols else []
-  return {"schema": schema, "rows": rows}
-print(json.dumps([read(p) for p in sys.argv[1:]]))
-`;
-
-/** Reads Parquet files with pyarrow in one child process (an independent implementation). */
-export function readAllWithPyarrow(paths: string[]): PyarrowTable[] {
-  try {
-    return JSON.parse(execFileSync("python3", ["-c", PY, ...paths], { encoding: "utf8" })) as PyarrowTable[];
-  } catch (err) {
-    throw new Error(`reading Parquet with pyarrow failed (is it installed? pip install pyarrow): ${(err as Error).message}`);
-  }
-}
-
-/** Reads one Parquet file with pyarrow. */
-export function readWithPyarrow(path: string): PyarrowTable {
-  return readAllWithPyarrow([path])[0];
 }

@@ -14,6 +14,7 @@ import {
   FrameError,
   HEADER_BYTES,
   isEventFrame,
+  MAX_FRAME_EVENTS,
 } from "../../src/core/frames";
 
 const MS = 8.64e15;
@@ -124,58 +125,112 @@ describe("event frames", () => {
   });
 });
 
-describe("event frames: malformed input is rejected with FrameError", () => {
-  const decodeOrFrameError = (b: Uint8Array) => {
-    try {
-      decodeFrame(b);
-      return "ok";
-    } catch (err) {
-      if (!(err instanceof FrameError)) throw err;
-      return "rejected";
-    }
-  };
+/**
+ * Every reason decodeFrame gives for a bad frame (src/core/frames/decode.ts), by kind: the fuzz
+ * tests below require each rejection to be a FrameError with one of these messages, and, where
+ * the input fixes it, the very kind expected.
+ */
+const REASONS = {
+  size: /^frame of \d+ bytes exceeds \d+$/,
+  header: /^frame truncated: \d+ bytes, header needs \d+$/,
+  magic: /^not an event frame \(bad magic\)$/,
+  version: /^frame version \d+ not supported \(expected 1\)$/,
+  kind: /^unknown frame kind \d+$/,
+  count: /^frame claims \d+ events \(max \d+\)$/,
+  sentAt: /^sentAt is not finite$/,
+  truncated: /^frame truncated (in (a delta header|delta lengths|delta strings|the columns|the ids)|at the end)$/,
+  dictionary: /^unknown dictionary \d+$/,
+  deltas: /^delta string lengths (exceed the block|do not add up)$/,
+  utf8: /^string is not valid UTF-8$/,
+  code: /^event \d+: unknown (topic|action|device) code \d+$/,
+  range: /^event \d+: (event time|Kafka timestamp|amount) out of range$/,
+  trailing: /^frame has \d+ trailing bytes$/,
+} as const;
+type Outcome = "ok" | keyof typeof REASONS;
 
-  it("every truncation of a valid frame is rejected, and so are trailing bytes", () => {
+/** Decodes `b`: "ok", or the kind of its FrameError; any other error or an unlisted reason fails. */
+function outcome(b: Uint8Array): Outcome {
+  try {
+    decodeFrame(b);
+    return "ok";
+  } catch (err) {
+    if (!(err instanceof FrameError)) throw err;
+    const kind = (Object.keys(REASONS) as (keyof typeof REASONS)[]).find((k) => REASONS[k].test(err.message));
+    if (!kind) throw new Error(`FrameError with an unlisted reason: ${err.message}`);
+    return kind;
+  }
+}
+
+const MAGIC = [0x45, 0x44, 0x46, 0x52];
+
+describe("event frames: malformed input is rejected with FrameError", () => {
+  it("every truncation of a valid frame is rejected as truncated, and trailing bytes as such", () => {
     fc.assert(
       fc.property(frameArb, (x) => {
         const bytes = encodeFrame(x.header, x.deltas, x.cols, x.n, x.ids);
         const cuts = new Set([0, 1, HEADER_BYTES - 1, HEADER_BYTES, bytes.length - 1, bytes.length >> 1]);
         for (let k = 0; k < 8; k++) cuts.add(Math.floor(Math.random() * bytes.length));
-        for (const c of cuts) if (c < bytes.length) expect(() => decodeFrame(bytes.slice(0, c))).toThrow(FrameError);
+        for (const c of cuts) {
+          if (c < bytes.length) expect(outcome(bytes.slice(0, c)), `cut at ${c} of ${bytes.length}`).toBe(c < HEADER_BYTES ? "header" : "truncated");
+        }
         const longer = new Uint8Array(bytes.length + 8);
         longer.set(bytes);
-        expect(() => decodeFrame(longer)).toThrow(FrameError);
+        expect(outcome(longer)).toBe("trailing");
       }),
       { numRuns: 100 },
     );
   });
 
-  it("random bytes never throw anything but FrameError", () => {
+  it("random bytes are rejected for their header: too short, or not the magic", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
-        decodeOrFrameError(b);
-      }),
-      { numRuns: 2000 },
-    );
-    // Random bytes behind a valid magic and version reach the deeper checks.
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 40, maxLength: 600 }), (b) => {
-        b.set([0x45, 0x44, 0x46, 0x52, 1, 1], 0);
-        decodeOrFrameError(b);
+        const magic = b.length >= 4 && MAGIC.every((m, i) => b[i] === m);
+        expect(outcome(b)).toBe(b.length < HEADER_BYTES ? "header" : magic ? outcome(b) : "magic");
       }),
       { numRuns: 2000 },
     );
   });
 
-  it("random byte flips of valid frames decode or are rejected, never crash", () => {
+  it("random bytes behind a valid header reach the deeper checks, each with its reason", () => {
+    const seen = new Map<Outcome, number>();
+    // A random u32 event count is almost always over the limit: keep it (and the delta count)
+    // small in most cases, so that the delta, column and id checks are reached.
+    const header = fc.record({ n: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.nat()), deltas: fc.integer({ min: 0, max: 3 }) });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 40, maxLength: 600 }), header, (b, h) => {
+        b.set([...MAGIC, 1, 1], 0);
+        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        dv.setUint32(16, h.n, true);
+        dv.setUint16(28, h.deltas, true);
+        const o = outcome(b);
+        seen.set(o, (seen.get(o) ?? 0) + 1);
+        expect(["magic", "version", "kind", "header", "size"]).not.toContain(o);
+        expect(o === "count", `n = ${h.n}`).toBe(h.n > MAX_FRAME_EVENTS);
+      }),
+      { numRuns: 3000 },
+    );
+    const kinds = JSON.stringify([...seen]);
+    // (Column values are fuzzed by the byte flips below: random lengths rarely fit the columns.)
+    for (const k of ["count", "truncated", "dictionary"] as const) expect(seen.get(k) ?? 0, `${k} in ${kinds}`).toBeGreaterThan(0);
+  });
+
+  it("random byte flips of valid frames decode or are rejected with a listed reason", () => {
+    const seen = new Map<Outcome, number>();
     fc.assert(
       fc.property(frameArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (x, flips) => {
         const bytes = encodeFrame(x.header, x.deltas, x.cols, x.n, x.ids);
         for (const [at, v] of flips) bytes[at % bytes.length] = v;
-        decodeOrFrameError(bytes);
+        const o = outcome(bytes);
+        seen.set(o, (seen.get(o) ?? 0) + 1);
       }),
       { numRuns: 500 },
     );
+    // Flips land in padding and values as well as in structure: frames that still decode, and
+    // rejections by the value checks as well as by the structure checks.
+    const kinds = JSON.stringify([...seen]);
+    expect(seen.get("ok") ?? 0, kinds).toBeGreaterThan(0);
+    expect((seen.get("code") ?? 0) + (seen.get("range") ?? 0), kinds).toBeGreaterThan(0);
+    expect([...seen.keys()].filter((k) => k !== "ok" && k !== "code" && k !== "range").length, kinds).toBeGreaterThan(0);
   });
 
   it("names the problem: magic, version, codes, huge counts", () => {

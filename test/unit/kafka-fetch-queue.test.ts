@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SourceRecord } from "../../src/server/io/types";
 import { resolveBrokers } from "../../src/server/kafka/client";
 import { offsetsOf } from "../../src/server/kafka/transactional-producer";
@@ -80,12 +80,21 @@ describe("FetchQueue", () => {
   });
 
   it("wakes a waiting poll on push", async () => {
-    const q = new FetchQueue();
-    const t0 = Date.now();
-    setTimeout(() => q.push("t:0", [rec(0, 0)], 1), 20);
-    await q.wait(5000);
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(q.size).toBe(1);
+    // Fake timers: the wait's own timeout can never fire, so only the push can end it.
+    vi.useFakeTimers();
+    try {
+      const q = new FetchQueue();
+      let woken = false;
+      void q.wait(5000).then(() => (woken = true));
+      await Promise.resolve();
+      expect(woken).toBe(false);
+      q.push("t:0", [rec(0, 0)], 1);
+      await Promise.resolve();
+      expect(woken).toBe(true);
+      expect(q.size).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -11,6 +11,11 @@ export interface ReadToEndOptions {
   timeoutMs?: number;
   /** Consumer group of the read (default a fresh one; it commits nothing). */
   groupId?: string;
+  /**
+   * Offsets to read to, per partition, instead of the ones the admin reports at the start (the
+   * last stable offsets); e.g. the log end offsets, to wait for every open transaction to end.
+   */
+  ends?: ReadonlyArray<{ partition: number; low: number | string; high: number | string }>;
 }
 
 /**
@@ -26,13 +31,15 @@ export async function readToEnd(
   options: ReadToEndOptions = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const admin = kafka.admin();
-  await admin.connect();
-  let offsets: Array<{ partition: number; high: string; low: string }>;
-  try {
-    offsets = await admin.fetchTopicOffsets(topic);
-  } finally {
-    await admin.disconnect().catch(() => {});
+  let offsets = options.ends;
+  if (!offsets) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      offsets = await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
   const target = new Map<number, number>();
   for (const o of offsets) if (Number(o.high) > Number(o.low)) target.set(o.partition, Number(o.high));

@@ -2,12 +2,12 @@
  * Parquet encoding of result rows, one file per metric and epoch, with the schema derived from
  * {@link METRIC_FIELDS} so that a column's type never depends on the values of one epoch.
  *
- * Type mapping (chosen so that pyarrow, Spark, DuckDB and pandas read natural types):
+ * Type mapping (chosen so that DuckDB, Spark, Arrow and pandas read natural types):
  * - `string` → BYTE_ARRAY UTF8 (logical STRING);
  * - `int` → INT64 (counts and durations can pass 2^31 over a long run);
  * - `double` → DOUBLE;
  * - `cents` → INT64 DECIMAL(18, 2): the exact integer cents SPEC sums (no float drift), which
- *   readers show as currency units (pyarrow `decimal128(18, 2)`, Spark `DecimalType(18,2)`);
+ *   readers show as currency units (DuckDB `DECIMAL(18,2)`, Spark `DecimalType(18,2)`);
  *   the JSON files render the same value as a plain number of units;
  * - `timestamp` → INT64 TIMESTAMP(MILLIS, adjusted to UTC);
  * - `json` → BYTE_ARRAY JSON (the JSON text, e.g. `top_urls`).

@@ -6,9 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { CHROMIUM, missingChromiumMessage } from "./ensure-chromium";
 
-/** Where Debian installs Chromium (`apt-get install -y chromium`). */
-export const CHROMIUM = "/usr/bin/chromium";
 /** The flags every e2e run uses. */
 export const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
 
@@ -18,11 +17,12 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
-/** Launches Chromium; fails with the install command when Debian's package is missing. */
+/**
+ * Launches Chromium; fails with the install command when Debian's package is missing (the e2e
+ * project's global setup, test/setup/global-chromium.ts, installs it when it can).
+ */
 export async function launchChromium(): Promise<LaunchedChromium> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get update && apt-get install -y chromium\` (the e2e never downloads a browser)`);
-  }
+  if (!existsSync(CHROMIUM)) throw new Error(missingChromiumMessage("not installed"));
   const profile = mkdtempSync(join(tmpdir(), "eddy-chromium-"));
   // A persistent context is how playwright takes --user-data-dir (a fresh one here).
   const context = await chromium.launchPersistentContext(profile, {
