@@ -57,7 +57,7 @@ async function main(): Promise<void> {
         const gw = await startGateway({ source: new EmbeddedSource({ rate }), staticDir: web, port: 0 });
         url = `http://127.0.0.1:${gw.port}/`;
         skippedNow = async () => Number(/^eddy_gateway_dropped_events_total(?:\{\})? (\d+)/m.exec(await (await fetch(`${url}metrics`)).text())?.[1] ?? 0);
-        close = () => gw.close();
+        close = async () => void (await gw.close());
       } else {
         const srv = await startReplayServer(web);
         srv.setRate(rate);
