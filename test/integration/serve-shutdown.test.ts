@@ -44,19 +44,26 @@ describe("eddy serve on Kafka stops on Ctrl-C", () => {
     ws.once("open", () => ws.send(JSON.stringify({ type: "hello", v: 1 })));
     await welcomed;
 
-    // The live tail sees a message produced after it opened: it is really streaming.
+    // The live tail sees a message produced after it opened: it is really streaming. The bridge
+    // reads from the end, resolved at its first fetch, so the probe is repeated until it shows.
     const tail = await fetch(`${base}/api/topics/${prefix}-orders/messages?follow=1&limit=5`);
     expect(tail.headers.get("content-type")).toMatch(/text\/event-stream/);
     const reader = tail.body!.getReader();
     const producer = testKafka().producer();
     await producer.connect();
-    await producer.send({ topic: `${prefix}-orders`, messages: [{ key: "u1", value: "tail-probe" }] });
-    await producer.disconnect();
+    const probe = () => producer.send({ topic: `${prefix}-orders`, messages: [{ key: "u1", value: "tail-probe" }] });
+    await probe();
+    const again = setInterval(() => void probe(), 500);
     let text = "";
-    while (!text.includes("tail-probe")) {
-      const chunk = await reader.read();
-      if (chunk.done) throw new Error(`tail ended early: ${text}`);
-      text += new TextDecoder().decode(chunk.value);
+    try {
+      while (!text.includes("tail-probe")) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`tail ended early: ${text}`);
+        text += new TextDecoder().decode(chunk.value);
+      }
+    } finally {
+      clearInterval(again);
+      await producer.disconnect();
     }
 
     const wsClosed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
