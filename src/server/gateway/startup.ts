@@ -52,10 +52,11 @@ function urlHost(host: string): string {
 export function reachability(o: { what: string; host: string; port: number; token: boolean; allowedHosts: readonly string[] }): string {
   const url = `http://${urlHost(o.host)}:${o.port}/`;
   const allowed = o.allowedHosts.length ? ` and ${o.allowedHosts.join(", ")}` : "";
-  if (isLoopbackHostname(urlHost(o.host))) {
+  const wildcard = o.host === "0.0.0.0" || o.host === "::" || o.host === "";
+  if (!wildcard && isLoopbackHostname(urlHost(o.host))) {
     return `${o.what} listening on ${url} — reachable from this machine only; set --host 0.0.0.0 and EDDY_TOKEN to share it`;
   }
-  const where = o.host === "0.0.0.0" || o.host === "::" ? "every interface" : o.host;
+  const where = wildcard ? "every interface" : o.host;
   if (o.token) return `${o.what} listening on ${url} (${where}) — reachable from the network; EDDY_TOKEN required on the API, /metrics and /ws`;
   return (
     `${o.what} listening on ${url} (${where}) — reachable from the network, but without EDDY_TOKEN it answers only ` +
