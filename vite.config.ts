@@ -17,7 +17,8 @@ export default defineConfig({
   server: {
     proxy: {
       "/api": "http://127.0.0.1:8787",
-      "/ws": { target: "ws://127.0.0.1:8787", ws: true },
+      // changeOrigin: the gateway answers only loopback Host names unless EDDY_TOKEN is set.
+      "/ws": { target: "ws://127.0.0.1:8787", ws: true, changeOrigin: true },
       "/collect": "http://127.0.0.1:8787",
       "/metrics": "http://127.0.0.1:8787",
     },

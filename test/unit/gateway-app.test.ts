@@ -111,6 +111,59 @@ describe("gateway HTTP API (app.request)", () => {
   });
 });
 
+describe("Host check without EDDY_TOKEN (DNS rebinding)", () => {
+  const get = (app: ReturnType<typeof gateway>["app"], url: string, init: RequestInit = {}) => app.request(url, init, {});
+
+  it("/api/topics, /metrics, /collect and unknown paths refuse a foreign Host with a plain reason", async () => {
+    const { app } = gateway();
+    for (const path of ["/api/topics", "/api/health", "/metrics", "/nope"]) {
+      const r = await get(app, `http://attacker.example:8787${path}`);
+      expect(r.status, path).toBe(403);
+      expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
+      expect(await r.text()).toMatch(/host attacker\.example is not allowed.*--allowed-hosts attacker\.example.*EDDY_TOKEN/);
+    }
+    expect((await get(app, "http://attacker.example/collect", post(JSON.stringify(click())))).status).toBe(403);
+  });
+
+  it("answers loopback names on any port", async () => {
+    const { app } = gateway();
+    const hosts = ["localhost", "localhost:5173", "127.0.0.1:8787", "127.0.0.2", "[::1]:8787", "eddy.localhost:80", "LOCALHOST.", "127.1"];
+    for (const h of hosts) expect((await get(app, `http://${h}/api/topics`)).status, h).toBe(200);
+    expect((await get(app, "http://localhost.attacker.example/api/topics")).status).toBe(403);
+    expect((await get(app, "http://128.0.0.1/metrics")).status).toBe(403);
+  });
+
+  it("answers --allowed-hosts names (a leading dot for subdomains)", async () => {
+    const { app } = gateway({ allowedHosts: ["eddy.lan", ".example.com"] });
+    for (const h of ["eddy.lan:8787", "example.com", "a.b.example.com:1"]) expect((await get(app, `http://${h}/metrics`)).status, h).toBe(200);
+    for (const h of ["eddy.lan.attacker.example", "notexample.com", "attacker.example"]) expect((await get(app, `http://${h}/metrics`)).status, h).toBe(403);
+  });
+
+  it("with EDDY_TOKEN the token guards instead, whatever the Host", async () => {
+    const { app } = gateway({ token: "s3cret" });
+    expect((await get(app, "http://eddy.example.com/api/topics")).status).toBe(401);
+    expect((await get(app, "http://eddy.example.com/api/topics", { headers: { authorization: "Bearer s3cret" } })).status).toBe(200);
+  });
+
+  it("/ws needs a loopback or allowed Origin: a rebinding page's Origin equals its Host and is still refused", async () => {
+    const { app } = gateway({ allowedHosts: ["eddy.lan"] });
+    const ws = (url: string, origin: string) => get(app, url, { headers: { upgrade: "websocket", origin, host: new URL(url).host } });
+    expect((await ws("http://127.0.0.1:8787/ws", "http://attacker.example:8787")).status).toBe(403);
+    expect((await ws("http://attacker.example:8787/ws", "http://attacker.example:8787")).status).toBe(403);
+    expect((await ws("http://127.0.0.1:8787/ws", "null")).status).toBe(403);
+    for (const origin of ["http://localhost:5173", "http://127.0.0.1:8787", "http://[::1]:3000", "https://eddy.lan"]) {
+      expect((await ws("http://127.0.0.1:8787/ws", origin)).status, origin).not.toBe(403);
+    }
+  });
+
+  it("with EDDY_TOKEN, /ws also accepts the page's own origin under any name", async () => {
+    const { app } = gateway({ token: "s3cret" });
+    const ws = (origin: string) => get(app, "http://eddy.example.com/ws?token=s3cret", { headers: { upgrade: "websocket", origin, host: "eddy.example.com" } });
+    expect((await ws("https://eddy.example.com")).status).not.toBe(403);
+    expect((await ws("https://attacker.example")).status).toBe(403);
+  });
+});
+
 describe("POST /collect", () => {
   it("accepts valid events (one or a list), batches them to the clickstream topic keyed by user", async () => {
     const { app, gw, source } = gateway();
@@ -144,6 +197,56 @@ describe("POST /collect", () => {
     await gw.collect.flush();
     expect(source.produced).toEqual([]);
     expect(gw.metrics.collectRejected.get({ reason: "invalid" })).toBe(1);
+  });
+
+  /** Posts one event as if from `peer` (the socket address), with an optional X-Forwarded-For. */
+  const from = (app: ReturnType<typeof gateway>["app"], peer: string, xff?: string) =>
+    app.request("/collect", { ...post(JSON.stringify(click())), headers: { "content-type": "application/json", ...(xff ? { "x-forwarded-for": xff } : {}) } }, {
+      incoming: { socket: { remoteAddress: peer } },
+    });
+  const accepted = async (rs: (Response | Promise<Response>)[]) => (await Promise.all(rs)).filter((r) => r.status === 202).length;
+
+  it("rotating addresses do not get around the limit: the global bucket bounds them", async () => {
+    const { app, gw } = gateway({ collect: { now: () => 0, batchMs: 1, globalRatePerSecond: 50 } });
+    const rs: (Response | Promise<Response>)[] = [];
+    for (let i = 0; i < 12_000; i++) rs.push(from(app, `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`));
+    expect(await accepted(rs)).toBe(100); // the global burst: twice the global rate
+    const refused = await from(app, "203.0.113.1");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(gw.metrics.collectRejected.get({ reason: "rate_global" })).toBe(12_000 - 100 + 1);
+  });
+
+  it("a limited client stays limited while more than 10,000 other addresses pass", async () => {
+    const { app } = gateway({ collect: { now: () => 0, batchMs: 1, globalRatePerSecond: 1_000_000 } });
+    expect(await accepted(Array.from({ length: 45 }, () => from(app, "203.0.113.1")))).toBe(40);
+    for (let i = 0; i < 12_000; i++) {
+      await from(app, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+      if (i % 1000 === 0) expect((await from(app, "203.0.113.1")).status).toBe(429);
+    }
+    expect((await from(app, "203.0.113.1")).status).toBe(429);
+  });
+
+  it("IPv6 addresses of one /64 share a bucket; IPv4-mapped IPv6 counts as IPv4", async () => {
+    const { app } = gateway();
+    const in64 = Array.from({ length: 45 }, (_, i) => from(app, `2001:db8:1:2:${i.toString(16)}::${(i * 7).toString(16)}`));
+    expect(await accepted(in64)).toBe(40);
+    expect((await from(app, "2001:db8:1:3::1")).status).toBe(202);
+    const v4 = Array.from({ length: 45 }, (_, i) => from(app, i % 2 ? "::ffff:198.51.100.4" : "198.51.100.4"));
+    expect(await accepted(v4)).toBe(40);
+  });
+
+  it("X-Forwarded-For is ignored by default and counts only behind a trusted proxy with trustProxy", async () => {
+    const rotate = (n: number) => Array.from({ length: n }, (_, i) => `203.0.113.${i}`);
+    const plain = gateway().app;
+    expect(await accepted(rotate(45).map((a) => from(plain, "127.0.0.1", a)))).toBe(40);
+    const trusting = gateway({ collect: { now: () => 0, batchMs: 1, trustProxy: true } }).app;
+    // From the proxy (loopback): each forwarded client has its own bucket.
+    expect(await accepted(rotate(45).map((a) => from(trusting, "127.0.0.1", a)))).toBe(45);
+    // Straight from the internet: the header is the client's own words.
+    expect(await accepted(rotate(45).map((a) => from(trusting, "198.51.100.7", a)))).toBe(40);
+    // Forged entries left of what the proxy appended change nothing.
+    expect(await accepted(rotate(45).map((a) => from(trusting, "10.0.0.1", `${a}, 192.0.2.77`)))).toBe(40);
   });
 
   it("rate-limits per client: a burst of 40, then 20 per second", async () => {

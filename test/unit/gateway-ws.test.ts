@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -82,6 +83,52 @@ describe("gateway over a real socket (embedded source)", () => {
     await ok.opened;
     await until(() => ok.json.some((m) => m.type === "welcome"));
     ok.ws.close();
+  });
+
+  it("without EDDY_TOKEN, a request or upgrade naming a foreign Host is refused on the socket too", async () => {
+    gw = await startGateway({ source: new EmbeddedSource({ rate: 10 }), port: 0 });
+    const port = gw.port;
+    const status = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.once("error", reject).end();
+      });
+    expect(await status("/api/topics", "attacker.example")).toBe(403);
+    expect(await status("/metrics", `attacker.example:${port}`)).toBe(403);
+    expect(await status("/api/topics", `localhost:${port}`)).toBe(200);
+    // A DNS-rebinding page: its socket reaches 127.0.0.1, its Host and Origin name the attacker.
+    const rebound = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` } });
+    const code = await new Promise<number>((resolve, reject) => {
+      rebound.once("unexpected-response", (_req, res) => resolve(res.statusCode!));
+      rebound.once("open", () => reject(new Error("upgrade accepted")));
+      rebound.once("error", reject);
+    });
+    expect(code).toBe(403);
+    const local = connect(port, { origin: "http://localhost:5173" });
+    await local.opened;
+    await until(() => local.json.some((m) => m.type === "welcome"));
+    local.ws.close();
+  });
+
+  it("close() ends live tails and WebSocket clients and resolves with the source stopped", async () => {
+    gw = await startGateway({ source: new EmbeddedSource({ rate: 50 }), port: 0 });
+    const c = connect(gw.port);
+    await c.opened;
+    await until(() => c.json.some((m) => m.type === "welcome"));
+    const tail = await fetch(`http://127.0.0.1:${gw.port}/api/topics/clickstream/messages?follow=1`);
+    const reader = tail.body!.getReader();
+    await reader.read();
+    const wsClosed = new Promise<number>((resolve) => c.ws.once("close", (code) => resolve(code)));
+    const tailEnded = reader.read().then(async function drain(r): Promise<boolean> {
+      return r.done ? true : reader.read().then(drain, () => true);
+    }, () => true);
+    expect(await gw.close()).toBe(true);
+    gw = undefined;
+    expect(await wsClosed).toBe(1001);
+    expect(await tailEnded).toBe(true);
   });
 
   it("serves the built console and falls back to its page for client routes", async () => {

@@ -8,16 +8,25 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_GATEWAY_PORT } from "../../core/frames";
 import { helpText, parseFlags, UsageError } from "../args";
+import { normalizeAllowedHost } from "../gateway/hosts";
+import { listenProblem, tryListen } from "../gateway/startup";
 
 const FLAGS = {
   port: { type: "int", default: DEFAULT_GATEWAY_PORT, min: 1, max: 65535, help: "port of the gateway (Vite proxies /api and /ws to it)" },
   "web-port": { type: "int", default: 5173, min: 1, max: 65535, help: "port of the Vite dev server (the next free one if taken)" },
   brokers: { type: "string", env: "KAFKA_BROKERS", help: "bridge these Kafka brokers instead of the embedded generator" },
   rate: { type: "int", default: 200, min: 1, max: 100_000, help: "events per second of the embedded generator" },
+  "allowed-hosts": {
+    type: "list",
+    env: "EDDY_ALLOWED_HOSTS",
+    help: "host names the console may be opened at besides localhost, 127.0.0.1, [::1] (comma-separated; .example.com for subdomains)",
+  },
 } as const;
 
-const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092]";
+const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092] [--allowed-hosts a,b]";
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
+/** The gateway stays on loopback under dev: the browser reaches it through Vite's proxy. */
+const GATEWAY_HOST = "127.0.0.1";
 
 /** The text of `eddy dev --help`. */
 export function help(): string {
@@ -28,15 +37,32 @@ export function help(): string {
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
   if (f._.length > 0) throw new UsageError(`unexpected argument '${f._[0]}': eddy dev takes only --flags`);
+  let allowedHosts: string[];
+  try {
+    allowedHosts = (f["allowed-hosts"] ?? []).map(normalizeAllowedHost);
+  } catch (err) {
+    throw new UsageError(`--allowed-hosts: ${(err as Error).message}`);
+  }
+  // The gateway runs under tsx watch, which outlives a gateway that cannot listen: check first.
+  const problem = await listenProblem(await tryListen(GATEWAY_HOST, f.port), GATEWAY_HOST, f.port);
+  if (problem) throw new UsageError(problem);
   const { createServer } = await import("vite");
-  const target = `127.0.0.1:${f.port}`;
+  const target = `${GATEWAY_HOST}:${f.port}`;
   const vite = await createServer({
     configFile: resolve(ROOT, "vite.config.ts"),
     clearScreen: false,
     logLevel: "warn",
     server: {
       port: f["web-port"],
-      proxy: { "/api": `http://${target}`, "/ws": { target: `ws://${target}`, ws: true }, "/collect": `http://${target}`, "/metrics": `http://${target}` },
+      // Vite checks the Host of what reaches it; the proxied requests then carry the gateway's own
+      // Host (changeOrigin, as the string form does by default), which its Host check accepts.
+      ...(allowedHosts.length ? { allowedHosts } : {}),
+      proxy: {
+        "/api": `http://${target}`,
+        "/ws": { target: `ws://${target}`, ws: true, changeOrigin: true },
+        "/collect": `http://${target}`,
+        "/metrics": `http://${target}`,
+      },
     },
   });
   await vite.listen();
@@ -44,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const origins = [...(vite.resolvedUrls?.local ?? []), ...(vite.resolvedUrls?.network ?? [])].map((u) => new URL(u).origin);
   const args = [resolve(ROOT, "node_modules/tsx/dist/cli.mjs"), "watch", "--clear-screen=false", "--exclude", "src/web/**", resolve(ROOT, "bin/eddy.js"), "serve", "--api-only", "--port", String(f.port), "--rate", String(f.rate)];
   if (f.brokers) args.push("--brokers", f.brokers);
+  if (allowedHosts.length) args.push("--allowed-hosts", allowedHosts.join(","));
   const env = { ...process.env, EDDY_DEV: "1", EDDY_ALLOWED_ORIGINS: [process.env.EDDY_ALLOWED_ORIGINS, ...origins].filter(Boolean).join(",") };
   const gateway: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   console.log(`\n  eddy console: ${url}\n`);

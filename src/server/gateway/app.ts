@@ -8,8 +8,9 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mountApi } from "./api";
-import { checkOrigin, requireToken } from "./auth";
+import { checkHost, checkOrigin, requireToken } from "./auth";
 import { type CollectBatcher, type CollectOptions, mountCollect } from "./collect";
+import { hostPolicy } from "./hosts";
 import { Hub, type HubOptions } from "./hub";
 import { MessageLog } from "./message-log";
 import { GatewayMetrics } from "./metrics";
@@ -23,6 +24,11 @@ export interface GatewayOptions {
   token?: string;
   /** Extra origins allowed to open /ws (EDDY_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
+  /**
+   * Host names answered besides loopback ones when no token is set, and allowed as /ws Origin
+   * (--allowed-hosts; `.example.com` for a domain and its subdomains).
+   */
+  allowedHosts?: string[];
   /** Directory of the built console to serve at / (eddy serve); none in dev. */
   staticDir?: string;
   hub?: Omit<HubOptions, "topics" | "metrics">;
@@ -51,9 +57,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const log = new MessageLog();
   const app = new Hono();
   const auth = requireToken(opts.token);
+  const hosts = hostPolicy(opts.allowedHosts ?? []);
+  // Without a token, any page could read the API through DNS rebinding; the Host check stops it.
+  if (!opts.token) app.use("*", checkHost(hosts));
   app.use("/api/*", auth);
   app.use("/metrics", auth);
-  app.use("/ws", checkOrigin(opts.allowedOrigins ?? []), auth);
+  app.use("/ws", checkOrigin(opts.allowedOrigins ?? [], hosts, opts.token), auth);
   mountWs(app, hub, { source: source.info, resultsTopic: source.resultsTopic });
   mountApi(app, hub, source, log, metrics);
   // /collect is for public pages: no token (it is validated, size- and rate-limited instead).

@@ -8,6 +8,7 @@ import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { validateValue } from "../../core/events";
 import type { GatewayMetrics } from "./metrics";
+import { clientAddress, clientKey } from "./client-address";
 import { RateLimiter } from "./rate-limit";
 import type { GatewaySource, OutgoingMessage } from "./source";
 
@@ -17,9 +18,16 @@ export interface CollectOptions {
   maxBytes?: number;
   /** Default 100. */
   maxEvents?: number;
-  /** Requests per second per client address (default 20, burst 40). */
+  /** Requests per second per client (an IPv4 address or IPv6 /64; default 20, burst 2 × rate). */
   ratePerSecond?: number;
   burst?: number;
+  /** Requests per second across all clients (default 500, burst 2 × rate). */
+  globalRatePerSecond?: number;
+  globalBurst?: number;
+  /** Clients whose buckets are remembered (default 10,000, least recently used evicted). */
+  maxClients?: number;
+  /** Take the client from X-Forwarded-For when the peer is a proxy (see client-address.ts). */
+  trustProxy?: boolean;
   /** Producing cadence (default 50 ms, 500 events). */
   batchMs?: number;
   batchSize?: number;
@@ -62,7 +70,11 @@ export class CollectBatcher {
   }
 }
 
-function clientAddress(c: Context): string {
+/** Default per-client and global request rates of /collect (per second). */
+export const COLLECT_RATE = 20;
+export const COLLECT_GLOBAL_RATE = 500;
+
+function peerAddress(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? "local";
 }
@@ -71,7 +83,17 @@ function clientAddress(c: Context): string {
 export function mountCollect(app: Hono, source: GatewaySource, metrics: GatewayMetrics, opts: CollectOptions = {}): CollectBatcher {
   const maxBytes = opts.maxBytes ?? 64 * 1024;
   const maxEvents = opts.maxEvents ?? 100;
-  const limiter = new RateLimiter(opts.ratePerSecond ?? 20, opts.burst ?? 40, opts.now);
+  const rate = opts.ratePerSecond ?? COLLECT_RATE;
+  const globalRate = opts.globalRatePerSecond ?? COLLECT_GLOBAL_RATE;
+  const limiter = new RateLimiter({
+    rate,
+    burst: opts.burst ?? 2 * rate,
+    globalRate,
+    globalBurst: opts.globalBurst ?? 2 * globalRate,
+    maxKeys: opts.maxClients,
+    now: opts.now,
+  });
+  const trustProxy = opts.trustProxy ?? false;
   const topic = source.topics.find((t) => t.kind === "clickstream")!.name;
   const batcher = new CollectBatcher(source, topic, opts.batchMs ?? 50, opts.batchSize ?? 500);
   const reject = (c: Context, status: 400 | 413 | 415 | 429, reason: string, error: string, index?: number) => {
@@ -81,7 +103,13 @@ export function mountCollect(app: Hono, source: GatewaySource, metrics: GatewayM
   app.post(
     "/collect",
     async (c, next) => {
-      if (!limiter.take(clientAddress(c))) return reject(c, 429, "rate", "too many requests: slow down");
+      const verdict = limiter.take(clientKey(clientAddress(peerAddress(c), c.req.header("x-forwarded-for"), trustProxy)));
+      if (!verdict.ok) {
+        c.header("retry-after", String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
+        return verdict.scope === "client"
+          ? reject(c, 429, "rate", "too many requests from this client: slow down")
+          : reject(c, 429, "rate_global", "the gateway is receiving too many /collect requests: retry later");
+      }
       const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
       // text/plain is what navigator.sendBeacon sends for a string body.
       if (type !== "application/json" && type !== "text/plain") return reject(c, 415, "type", "send application/json (or text/plain from sendBeacon)");

@@ -12,6 +12,9 @@ import type { Hub } from "./hub";
 import type { MessageLog } from "./message-log";
 import type { GatewaySource, GroupListing, OutgoingMessage, TopicListing } from "./source";
 
+/** Longest wait of one fetch on topics with nothing new (kafkajs's default is 5 s). */
+const FETCH_MAX_WAIT_MS = 500;
+
 /** Options of {@link KafkaBridgeSource}. */
 export interface KafkaBridgeOptions {
   brokers: string[];
@@ -53,7 +56,9 @@ export class KafkaBridgeSource implements GatewaySource {
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
     await this.producer.connect();
     const groupId = this.opts.groupId ?? `eddy-gateway-${Math.random().toString(36).slice(2, 10)}`;
-    this.consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    // A fetch on idle topics waits at most this long; disconnect() waits for the fetch in flight,
+    // so a short wait keeps Ctrl-C prompt (data still returns as soon as it arrives: minBytes 1).
+    this.consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_MAX_WAIT_MS });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.topics.map((t) => t.name), this.resultsTopic], fromBeginning: false });
     const results = this.resultsTopic;
