@@ -7,6 +7,13 @@ import { didYouMean } from "./suggest";
 /** A user error in flags or config: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+  /** False when the message already says what to do, so the CLI adds no pointer to --help. */
+  readonly helpHint: boolean;
+
+  constructor(message: string, opts: { helpHint?: boolean } = {}) {
+    super(message);
+    this.helpHint = opts.helpHint ?? true;
+  }
 }
 
 type Base = { help: string; env?: string };

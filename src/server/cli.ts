@@ -101,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     return await mod.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`eddy ${name}: ${err.message}\nSee \`eddy ${name} --help\` for the options.`);
+      console.error(err.helpHint ? `eddy ${name}: ${err.message}\nSee \`eddy ${name} --help\` for the options.` : `eddy ${name}: ${err.message}`);
       return 2;
     }
     console.error(`eddy ${name}: ${err instanceof Error ? err.message : String(err)}`);

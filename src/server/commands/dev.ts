@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // The gateway runs under tsx watch, which outlives a gateway that cannot listen: check first.
   const problem = await listenProblem(await tryListen(GATEWAY_HOST, f.port), GATEWAY_HOST, f.port);
-  if (problem) throw new UsageError(problem);
+  if (problem) throw new UsageError(problem, { helpHint: false });
   const { createServer } = await import("vite");
   const target = `${GATEWAY_HOST}:${f.port}`;
   const vite = await createServer({

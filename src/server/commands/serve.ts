@@ -82,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     gw = await startGateway({ source, port: f.port, host: f.host, token, allowedOrigins, allowedHosts, staticDir, collect });
   } catch (err) {
     const problem = await listenProblem((err as NodeJS.ErrnoException).code, f.host, f.port);
-    if (problem) throw new UsageError(problem);
+    if (problem) throw new UsageError(problem, { helpHint: false });
     throw err;
   }
   const what = staticDir ? "console and gateway" : "gateway";

@@ -22,6 +22,10 @@ export class CheckpointRestoreError extends Error {
  */
 export class CheckpointSettingsError extends UsageError {
   override name = "CheckpointSettingsError";
+
+  constructor(message: string) {
+    super(message, { helpHint: false });
+  }
 }
 
 /** The message of a {@link CheckpointSettingsError}. */
