@@ -81,6 +81,7 @@ export const KIND_WATERMARK: i32 = 2;
 export const KIND_JOIN: i32 = 3;
 export const KIND_SESSION: i32 = 4;
 export const KIND_ZSCORE: i32 = 5;
+export const KIND_SESSION_AGG: i32 = 6;
 
 // Error codes (negative i32 results).
 /** Unknown or destroyed handle, or a handle of another kernel kind. */
