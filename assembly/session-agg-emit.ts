@@ -3,7 +3,7 @@
 // order on sessions (one key's sessions never share an end).
 import {
   SA, OPEN, DETACHED, ZOMBIE, WHEEL, OUT_KEY, OUT_START, OUT_END, OUT_EVENTS, OUT_VALUE, OUT_DISTINCT,
-  V_SUM, V_MIN, V_MAX, V_PRESENT, hdr, recAt, valAt, disAt, col, ensureOut, ensureSort,
+  V_SUM, V_MIN, V_MAX, hdr, recAt, presentAt, valAt, disAt, col, ensureOut, ensureSort,
 } from "./session-agg-state";
 import { slotOf, ring, wheelLink, unlink, freeRec } from "./session-agg-events";
 import { setSize } from "./session-agg-set";
@@ -71,9 +71,9 @@ function emitRow(s: SA, row: i32, i: i32): void {
   store<f64>(col(outs, OUT_END) + o8, r.last + s.gap);
   store<u32>(col(outs, OUT_EVENTS) + o4, r.events);
   for (let j = 0; j < s.nValues; j++) {
-    const v = valAt(p, j);
+    const v = valAt(s, p, j);
     const c = OUT_VALUE + 4 * j;
-    const present = load<u32>(v, V_PRESENT);
+    const present = load<u32>(presentAt(p, j));
     store<u32>(col(outs, c) + o4, present);
     store<f64>(col(outs, c + 1) + o8, load<f64>(v, V_SUM));
     store<f64>(col(outs, c + 2) + o8, present ? load<f64>(v, V_MIN) : NaN);

@@ -7,8 +7,8 @@
 // grow, so a session found in a due slot with a later end is simply relinked further on;
 // events never touch the wheel.
 import {
-  SA, Rec, OPEN, DETACHED, ZOMBIE, FREE, WHEEL, IN_VALUE, IN_DISTINCT, V_SUM, V_MIN, V_MAX, V_PRESENT, HDR, VAL,
-  hdr, recAt, valAt, disAt, col, ensureRecs,
+  SA, Rec, OPEN, DETACHED, ZOMBIE, FREE, WHEEL, IN_VALUE, IN_DISTINCT, V_SUM, V_MIN, V_MAX,
+  hdr, recAt, presentAt, valAt, disAt, col, ensureRecs,
 } from "./session-agg-state";
 import { MISSING, setAdd, setUnion, setRelease } from "./session-agg-set";
 
@@ -38,13 +38,19 @@ export function freeRec(s: SA, i: i32): void {
   s.freeHead = i;
 }
 
-/** A new session's aggregates: nothing present, empty sets. */
+/** A new session's aggregates: nothing present, empty sets (plain stores: no fill call). */
 export function initAggs(s: SA, p: usize): void {
-  memory.fill(p + HDR, 0, <usize>s.stride - HDR);
   for (let j = 0; j < s.nValues; j++) {
-    const v = valAt(p, j);
+    store<u32>(presentAt(p, j), 0);
+    const v = valAt(s, p, j);
+    store<f64>(v, 0, V_SUM);
     store<f64>(v, Infinity, V_MIN);
     store<f64>(v, -Infinity, V_MAX);
+  }
+  for (let d = 0; d < s.nDistinct; d++) {
+    const e = disAt(s, p, d);
+    store<u64>(e, 0);
+    store<u32>(e, 0, 8);
   }
 }
 
@@ -118,8 +124,8 @@ export function unlink(s: SA, i: i32): void {
   for (let j = 0; j < s.nValues; j++) {
     const x = load<f64>(col(s.ins, IN_VALUE + j) + (<usize>i << 3));
     if (x - x == 0) {
-      const v = valAt(p, j);
-      store<u32>(v, load<u32>(v, V_PRESENT) + 1, V_PRESENT);
+      const c = presentAt(p, j), v = valAt(s, p, j);
+      store<u32>(c, load<u32>(c) + 1);
       store<f64>(v, load<f64>(v, V_SUM) + x, V_SUM);
       store<f64>(v, min(load<f64>(v, V_MIN), x), V_MIN);
       store<f64>(v, max(load<f64>(v, V_MAX), x), V_MAX);
@@ -139,8 +145,8 @@ function merge(s: SA, to: i32, from: i32): void {
   t.events += f.events;
   const tp = recAt(s, to), fp = recAt(s, from);
   for (let j = 0; j < s.nValues; j++) {
-    const a = valAt(tp, j), b = valAt(fp, j);
-    store<u32>(a, load<u32>(a, V_PRESENT) + load<u32>(b, V_PRESENT), V_PRESENT);
+    const a = valAt(s, tp, j), b = valAt(s, fp, j);
+    store<u32>(presentAt(tp, j), load<u32>(presentAt(tp, j)) + load<u32>(presentAt(fp, j)));
     store<f64>(a, load<f64>(a, V_SUM) + load<f64>(b, V_SUM), V_SUM);
     store<f64>(a, min(load<f64>(a, V_MIN), load<f64>(b, V_MIN)), V_MIN);
     store<f64>(a, max(load<f64>(a, V_MAX), load<f64>(b, V_MAX)), V_MAX);

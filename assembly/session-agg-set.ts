@@ -2,8 +2,8 @@
 // session and distinct column (linear probing, load <= 1/2, a slot holds id + 1 so 0 is
 // empty; the id 0xFFFFFFFF means "missing" and is never inserted).
 //
-// A set is described by a 16-byte entry in its session record (pointer u32 | capacity i32 |
-// size i32 | pad); the block is made on the first id. Sessions merge, so sets union: the
+// A set is described by a 12-byte entry in its session record (pointer u32 | capacity i32 |
+// size i32); the block is made on the first id. Sessions merge, so sets union: the
 // smaller set's ids go into the larger (union by size keeps the total work O(n log n)), and
 // the smaller block is released. Blocks are released to the instance's pool, one free list
 // per power-of-two capacity, and taken from there before the heap: a steady stream of

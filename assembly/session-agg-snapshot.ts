@@ -6,7 +6,7 @@
 //   per value column: present u32 | sum f64 | min f64 | max f64 |
 //   per distinct column: n u32 | n ids u32
 import { wF64, wI32, wU32, rF64, rU32, rFailed } from "./bytes-util";
-import { SA, OPEN, DETACHED, V_SUM, V_MIN, V_MAX, V_PRESENT, hdr, recAt, valAt, disAt } from "./session-agg-state";
+import { SA, OPEN, DETACHED, V_SUM, V_MIN, V_MAX, hdr, recAt, presentAt, valAt, disAt } from "./session-agg-state";
 import { newRec, initAggs, relink, wheelLink } from "./session-agg-events";
 import { MISSING, setAdd, setCap, setSize, setSlot } from "./session-agg-set";
 
@@ -18,8 +18,8 @@ function writeRec(s: SA, i: i32): void {
   wU32(r.events);
   wU32(r.state);
   for (let j = 0; j < s.nValues; j++) {
-    const v = valAt(p, j);
-    wU32(load<u32>(v, V_PRESENT));
+    const v = valAt(s, p, j);
+    wU32(load<u32>(presentAt(p, j)));
     wF64(load<f64>(v, V_SUM));
     wF64(load<f64>(v, V_MIN));
     wF64(load<f64>(v, V_MAX));
@@ -70,8 +70,8 @@ export function readSessions(s: SA, live: i32): bool {
     r.next = 0;
     initAggs(s, p);
     for (let j = 0; j < s.nValues; j++) {
-      const v = valAt(p, j);
-      store<u32>(v, rU32(), V_PRESENT);
+      const v = valAt(s, p, j);
+      store<u32>(presentAt(p, j), rU32());
       store<f64>(v, rF64(), V_SUM);
       store<f64>(v, rF64(), V_MIN);
       store<f64>(v, rF64(), V_MAX);

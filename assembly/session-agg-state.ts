@@ -2,11 +2,12 @@
 // record layout and the growth of its blocks.
 //
 // Records live in one slab, addressed by 1-based index (index 0 = none) because the slab may
-// move when it grows. A record is a 40-byte header, then per value column a 32-byte block,
-// then per distinct column a 16-byte set entry (session-agg-set.ts):
-//   header   start f64 | last f64 | key u32 | events u32 | next i32 | tnext i32 | state u32 | pad
-//   value    sum f64 | min f64 | max f64 | present u32 | pad
-//   distinct set pointer u32 | capacity i32 | size i32 | pad
+// move when it grows; the slab starts on a 64-byte boundary. A record is
+//   header    start f64 | last f64 | key u32 | events u32 | next i32 | tnext i32 | state u32
+//   present   u32 per value column (values present), then padding to 8 bytes
+//   values    sum f64 | min f64 | max f64 per value column
+//   distinct  set pointer u32 | capacity i32 | size i32 per distinct column (session-agg-set.ts)
+// padded to 8 bytes: 64 bytes (one cache line) with one value column and no distinct one.
 import { regrow, zalloc } from "./mem-util";
 
 /** Most value columns (sum / min / max / present count each). */
@@ -43,14 +44,13 @@ export const DETACHED: u32 = 2;
 /** Merged into another session; still linked in the wheel, freed when its slot is reached. */
 export const ZOMBIE: u32 = 3;
 
-export const HDR: usize = 40;
-export const VAL: usize = 32;
-export const DIS: usize = 16;
+export const HDR: usize = 36;
+export const VAL: usize = 24;
+export const DIS: usize = 12;
 // value block offsets
 export const V_SUM: usize = 0;
 export const V_MIN: usize = 8;
 export const V_MAX: usize = 16;
-export const V_PRESENT: usize = 24;
 
 /** Timer wheel slots (session-agg-wheel.ts). */
 export const WHEEL: i32 = 1024;
@@ -68,7 +68,6 @@ export class Rec {
   /** Next record in the same wheel slot; 0 = none. */
   tnext: i32 = 0;
   state: u32 = 0;
-  pad: u32 = 0;
 }
 
 /** One instance. */
@@ -79,8 +78,10 @@ export class SA {
   nValues: i32 = 0;
   nDistinct: i32 = 0;
   batchCap: i32 = 0;
-  /** Record size in bytes. */
+  /** Record size in bytes, and the offsets of its value blocks and distinct entries. */
   stride: i32 = 0;
+  valOff: i32 = 0;
+  disOff: i32 = 0;
   /** IN_COLS input column pointers (0 for unused columns). */
   ins: usize = 0;
   late: usize = 0;
@@ -88,8 +89,9 @@ export class SA {
   heads: usize = 0;
   keyCap: i32 = 0;
   keyHi: i32 = 0;
-  // session records, 1-based
+  // session records, 1-based; recs = recsRaw rounded up to 64 bytes
   recs: usize = 0;
+  recsRaw: usize = 0;
   recCap: i32 = 0;
   recHi: i32 = 0;
   freeHead: i32 = 0;
@@ -130,15 +132,27 @@ export class SA {
 @inline export function hdr(s: SA, i: i32): Rec {
   return changetype<Rec>(recAt(s, i));
 }
-/** Address of value block j of the record at `r`. */
+/** Address of the present count (u32) of value column j of the record at `r`. */
 // @ts-ignore: decorator
-@inline export function valAt(r: usize, j: i32): usize {
-  return r + HDR + <usize>j * VAL;
+@inline export function presentAt(r: usize, j: i32): usize {
+  return r + HDR + (<usize>j << 2);
+}
+/** Address of value block j (sum, min, max) of the record at `r`. */
+// @ts-ignore: decorator
+@inline export function valAt(s: SA, r: usize, j: i32): usize {
+  return r + <usize>s.valOff + <usize>j * VAL;
 }
 /** Address of distinct entry d of the record at `r`. */
 // @ts-ignore: decorator
 @inline export function disAt(s: SA, r: usize, d: i32): usize {
-  return r + HDR + <usize>s.nValues * VAL + <usize>d * DIS;
+  return r + <usize>s.disOff + <usize>d * DIS;
+}
+
+/** Sets the record layout for nValues / nDistinct (see the header). */
+export function layout(s: SA): void {
+  s.valOff = <i32>((HDR + (<usize>s.nValues << 2) + 7) & ~7);
+  s.disOff = s.valOff + s.nValues * <i32>VAL;
+  s.stride = (s.disOff + s.nDistinct * <i32>DIS + 7) & ~7;
 }
 
 /** Output column sizes: 4-byte columns are u32, the others f64. */
@@ -179,7 +193,7 @@ export function freeBlocks(s: SA): void {
   heap.free(s.wheel);
   heap.free(s.pool);
   if (s.heads) heap.free(s.heads);
-  if (s.recs) heap.free(s.recs);
+  if (s.recsRaw) heap.free(s.recsRaw);
   if (s.sortBuf) heap.free(s.sortBuf);
 }
 
@@ -199,7 +213,13 @@ export function ensureRecs(s: SA, need: i32): void {
   if (need <= s.recCap) return;
   let ncap = s.recCap == 0 ? 1024 : s.recCap;
   while (ncap < need) ncap <<= 1;
-  s.recs = regrow(s.recs, <usize>ncap * <usize>s.stride);
+  // realloc (which may grow in place), then shift the records onto a cache line again
+  const shift = s.recs - s.recsRaw;
+  const raw = regrow(s.recsRaw, <usize>ncap * <usize>s.stride + 64);
+  const recs = (raw + 63) & ~(<usize>63);
+  if (s.recCap > 0 && recs != raw + shift) memory.copy(recs, raw + shift, <usize>s.recCap * <usize>s.stride);
+  s.recsRaw = raw;
+  s.recs = recs;
   s.recCap = ncap;
 }
 

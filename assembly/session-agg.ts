@@ -17,8 +17,8 @@ import { handleNew, handlePtr, handleFree } from "./handle-util";
 import { KIND_SESSION_AGG, ERR_HANDLE, ERR_BATCH, ERR_CONFIG, ERR_KEY_RANGE, ERR_SNAPSHOT_CORRUPT, MAX_KEYS } from "./layout";
 import { wBegin, wEnd, wI32, wF64, rBegin, rI32, rF64, rFailed, rDone } from "./bytes-util";
 import {
-  SA, MAX_VALUES, MAX_DISTINCT, IN_COLS, OUT_COLS, IN_KEY, IN_TIME, IN_WM, HDR, VAL, DIS,
-  col, recAt, disAt, allocFixed, freeBlocks, ensureKeys, ensureRecs, ensureOut,
+  SA, MAX_VALUES, MAX_DISTINCT, IN_COLS, OUT_COLS, IN_KEY, IN_TIME, IN_WM,
+  col, recAt, disAt, layout, allocFixed, freeBlocks, ensureKeys, ensureRecs, ensureOut,
 } from "./session-agg-state";
 import { addEvent } from "./session-agg-events";
 import { advanceTo, peekAll } from "./session-agg-emit";
@@ -47,7 +47,7 @@ export function session_agg_create(gapMs: f64, nValues: i32, nDistinct: i32, bat
   s.nValues = nValues;
   s.nDistinct = nDistinct;
   s.batchCap = batchCap;
-  s.stride = <i32>(HDR + <usize>nValues * VAL + <usize>nDistinct * DIS);
+  layout(s);
   s.recHi = 1;
   s.slotMs = Math.max(1, Math.floor(gapMs / 64));
   s.clampMin = Infinity;
