@@ -23,7 +23,7 @@ export function ensureOut(w: Win, need: i32): void {
   w.outCap = ncap;
 }
 
-/** The row value of a record's sum: 0 without F_SUM, NaN (counted when final) out of range. */
+/** The row value of a record's sum: 0 without F_SUM, NaN out of range (counted while counting). */
 // @ts-ignore: decorator
 @inline function sumOf(w: Win, rec: usize): f64 {
   const flags = w.flags;
@@ -31,7 +31,7 @@ export function ensureOut(w: Win, need: i32): void {
   if (flags & F_FSUM) return load<f64>(rec, R_SUM);
   const s = load<i64>(rec, R_SUM);
   if (s >= -CENTS_MAX_EXACT && s <= CENTS_MAX_EXACT) return <f64>s;
-  if (!w.peeking) w.overflows++;
+  if (w.counting) w.overflows++;
   return NaN;
 }
 

@@ -120,10 +120,10 @@ export class Win {
   pend: i32 = 0;
   /** Rows [0, shift) were returned by the last advance; dropped at the next call. */
   shift: i32 = 0;
-  /** Final rows emitted with an integer-cent sum out of the exact range (their sum reads NaN). */
+  /** Rows window_advance returned whose integer-cent sum was out of range (reads NaN). */
   overflows: i32 = 0;
-  /** Non-zero while window_peek writes rows (partial rows are not counted in `overflows`). */
-  peeking: i32 = 0;
+  /** Non-zero while window_advance writes its rows outside pane mode (emitRow counts then). */
+  counting: i32 = 0;
 }
 
 // @ts-ignore: decorator

@@ -185,14 +185,23 @@ export function window_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
 export function window_advance(h: i32, wm: f64): i32 {
   const w = get(h);
   if (!w) return ERR_HANDLE;
-  if (w.paneMode) return paneAdvance(w, wm);
+  if (w.paneMode) {
+    const rows = paneAdvance(w, wm);
+    // pane mode computes rows when windows freeze, which may be during window_process
+    if ((w.flags & (F_SUM | F_FSUM)) == F_SUM) {
+      for (let i = 0; i < rows; i++) if (isNaN(load<f64>(w.outSum + (<usize>i << 3)))) w.overflows++;
+    }
+    return rows;
+  }
   const n = sortedOpen(w, wm);
   let row = 0;
+  w.counting = 1;
   for (let i = 0; i < n; i++) {
     const s = slotAt(w.scratch, i);
     row = emitSlot(w, s, row, true);
     retireSlot(w, s);
   }
+  w.counting = 0;
   return row;
 }
 
@@ -200,23 +209,17 @@ export function window_advance(h: i32, wm: f64): i32 {
 export function window_peek(h: i32): i32 {
   const w = get(h);
   if (!w) return ERR_HANDLE;
-  w.peeking = 1;
+  if (w.paneMode) return panePeek(w);
+  const n = sortedOpen(w, Infinity);
   let row = 0;
-  if (w.paneMode) {
-    row = panePeek(w);
-  } else {
-    const n = sortedOpen(w, Infinity);
-    for (let i = 0; i < n; i++) row = emitSlot(w, slotAt(w.scratch, i), row, false);
-  }
-  w.peeking = 0;
+  for (let i = 0; i < n; i++) row = emitSlot(w, slotAt(w.scratch, i), row, false);
   return row;
 }
 
 /**
- * Final rows emitted so far whose integer-cent sum was out of the exact range of an f64
- * (|sum| > 2^53 - 1): their sum reads NaN. Counted when a row becomes final (advance, or a
- * freeze in pane mode), never for peeked rows; not part of snapshots (a restored instance
- * counts from 0). Returns ERR_HANDLE for a bad handle.
+ * Rows window_advance returned so far whose integer-cent sum was out of the exact range of
+ * an f64 (|sum| > 2^53 - 1), so reads NaN. Peeked rows are not counted; the count is not part
+ * of snapshots (a restored instance counts from 0). ERR_HANDLE for a bad handle.
  */
 export function window_overflows(h: i32): i32 {
   const w = get(h);

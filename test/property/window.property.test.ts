@@ -132,6 +132,7 @@ describe("window + watermark kernels vs the reference", () => {
           seen.late += late.length;
           const rows = rowsToObjects(w.advance(wk.value()));
           expect(rows).toEqual(rowsToObjects(r.advance(wr.value())));
+          expect(w.overflowRows()).toBe(r.overflowRows());
           seen.rows += rows.length;
           if (i % 2 === 1) {
             expect(rowsToObjects(w.peek())).toEqual(rowsToObjects(r.peek()));

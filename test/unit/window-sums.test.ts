@@ -121,6 +121,19 @@ describe.each(both({ sizeMs: 2 * MIN, slideMs: MIN, sum: true }))("integer-cent 
     expect(w.overflowRows()).toBe(1);
     w.destroy();
   });
+
+  it("count an overflow row when advance() returns it, also if it was final earlier", () => {
+    const w = mk();
+    w.process(batch([[10, 2 ** 53 - 1], [MIN + 10, 1]]));
+    // the watermark before this event passes 2 min: windows ending by then are final
+    w.process({ ...batch([[5 * MIN, 1]]), wm: 2 * MIN });
+    expect(w.overflowRows()).toBe(0);
+    expect(rowsToObjects(w.peek()).filter((r) => Number.isNaN(r.sum))).toHaveLength(1);
+    expect(w.overflowRows()).toBe(0);
+    expect(sums(w, 2 * MIN)).toEqual([[-MIN, 2 ** 53 - 1], [0, NaN]]);
+    expect(w.overflowRows()).toBe(1);
+    w.destroy();
+  });
 });
 
 describe("WASM window kernel, sums", () => {

@@ -99,8 +99,8 @@ export interface WindowAggregate {
   /** Number of open windows holding state. */
   openWindows(): number;
   /**
-   * Final rows emitted so far whose integer-cent sum was out of range (|sum| > 2^53 - 1) and so
-   * reads NaN. Peeked rows are not counted; a restored instance counts from 0.
+   * Rows advance() returned so far whose integer-cent sum was out of range (|sum| > 2^53 - 1)
+   * and so reads NaN. Peeked rows are not counted; a restored instance counts from 0.
    */
   overflowRows(): number;
   /** All state as bytes (restore with the implementation's `restore`). */
