@@ -4,7 +4,7 @@
 import { ERR_KEY_RANGE, MAX_KEYS } from "./layout";
 import { floorDiv, toMs } from "./time-util";
 import { Win, Slot, F_SUM, F_FSUM, F_DISTINCT, R_COUNT, R_DCOUNT, R_SUM, R_MIN, R_MAX, slotFor, growKeys, distinctAdd } from "./window-util";
-import { addCents, fixTumblingCents, CENTS_FAST } from "./window-cents-util";
+import { addCents, fixCents, CENTS_FAST } from "./window-cents-util";
 import { paneCompact, freezeTo } from "./window-pane-util";
 
 /**
@@ -46,8 +46,8 @@ function firstAtLeast(wmPtr: usize, wmStride: usize, from: i32, n: i32, x: f64):
 // from which the watermark has passed its end (firstAtLeast), so lateness is an integer
 // compare and the wm column is read only when an event enters a new window; the slot is made
 // on entry unless the event is already late (then every later event of that window is too).
-// Cents are added unchecked and OR-ed into `big`; fixTumblingCents repairs the rare batch
-// that held an addend outside [0, CENTS_FAST).
+// Cents are added unchecked and OR-ed into `big`; fixCents repairs the rare batch that held
+// an addend outside [0, CENTS_FAST).
 export function processTumbling<S>(w: Win, n: i32): i32 {
   const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue;
   let keyCap = <u32>w.keyCap;
@@ -94,7 +94,7 @@ export function processTumbling<S>(w: Win, n: i32): i32 {
     const k = load<u32>(inKey + (<usize>i << 2));
     if (k >= keyCap) {
       if (k >= <u32>MAX_KEYS) {
-        if (big >= CENTS_FAST) fixTumblingCents(w, i);
+        if (big >= CENTS_FAST) fixCents(w, 0, i);
         return ERR_KEY_RANGE;
       }
       growKeys(w, k);
@@ -117,14 +117,16 @@ export function processTumbling<S>(w: Win, n: i32): i32 {
       big |= <u64>x;
     }
   }
-  if (big >= CENTS_FAST) fixTumblingCents(w, n);
+  if (big >= CENTS_FAST) fixCents(w, 0, n);
   return nl;
 }
 
 // Sliding count / sum / min / max in pane mode (window-pane-util.ts): one pane record per
 // event; windows whose end the watermark passes are frozen before the event is added. The
 // pane cache works as in processTumbling (lateAt per pane: from there its last window has
-// closed); freezeAt = the first index whose watermark reaches the next window end.
+// closed); freezeAt = the first index whose watermark reaches the next window end. Cents are
+// checked per event (addCents): here that measured faster than processTumbling's OR and repair,
+// which would have to repair before every freeze.
 export function processPanes<S>(w: Win, n: i32): i32 {
   paneCompact(w);
   const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue;

@@ -122,6 +122,15 @@ describe.each(both({ sizeMs: 2 * MIN, slideMs: MIN, sum: true }))("integer-cent 
     w.destroy();
   });
 
+  it("read NaN for windows made final in the batch that overflowed them", () => {
+    const w = mk();
+    // 2 x (2^63 - 1024): an unchecked i64 sum wraps to -2048, which looks exact
+    const huge = 2 ** 63 - 1024;
+    w.process({ ...batch([[10, huge], [20, huge], [5 * MIN, 1]]), wm: Float64Array.from([-Infinity, -Infinity, 2 * MIN]) });
+    expect(sums(w, 2 * MIN)).toEqual([[-MIN, NaN], [0, NaN]]);
+    w.destroy();
+  });
+
   it("count an overflow row when advance() returns it, also if it was final earlier", () => {
     const w = mk();
     w.process(batch([[10, 2 ** 53 - 1], [MIN + 10, 1]]));

@@ -3,14 +3,15 @@
  *
  * - Integer-cent sums are exact (BigInt here, i64 in the kernel). A value is truncated toward
  *   zero, NaN counts 0 and values beyond the i64 range saturate, as WebAssembly's saturating
- *   conversion does. Once an addend or a partial sum reaches +-2^62 the sum is "poisoned" for
- *   good (the kernel does this to tell a huge sum from an i64 that wrapped). A row's sum reads
- *   NaN when poisoned or when |sum| > 2^53 - 1 (not exact in a double). Here every addend is
- *   checked in event order; the kernel checks only addends outside [0, 2^29), after the small
- *   ones of the same batch in its tumbling path, and combines pane sums in sliding windows
- *   (assembly/window-cents-util.ts). The outcomes can therefore differ only when some partial
- *   sum reaches 2^62 cents in one order but not in the other, which needs amounts of both signs
- *   around 2^53 or more: never for SPEC amounts (> 0), and never in the tests.
+ *   conversion does. Once an addend or a partial sum leaves [-2^62, 2^62) the sum is
+ *   "poisoned" for good (the kernel does this to tell a huge sum from an i64 that wrapped).
+ *   A row's sum reads NaN when poisoned or when |sum| > 2^53 - 1 (not exact in a double).
+ *   Here every addend is checked in event order; the kernel checks only addends outside
+ *   [0, 2^29), after the small ones of the same batch in its tumbling path, and combines pane
+ *   sums in sliding windows (assembly/window-cents-util.ts). The outcomes can therefore differ
+ *   only when some partial sum leaves [-2^62, 2^62) in one order but not in the other, which
+ *   needs amounts of both signs around 2^53 or more: never for SPEC amounts (> 0), and never
+ *   in the tests.
  * - Float sums are plain double additions; only their order matters, and the callers add in
  *   the kernel's order.
  * - Snapshots are JSON; {@link encodeNum} keeps NaN, infinities and -0 that JSON would lose.
@@ -32,7 +33,7 @@ export function toI64(v: number): bigint {
   return BigInt(Math.trunc(v));
 }
 
-const poisoned = (x: bigint): boolean => x <= -POISON_AT || x >= POISON_AT;
+const poisoned = (x: bigint): boolean => x < -POISON_AT || x >= POISON_AT;
 
 /** a + b under the poisoning rule (also the rule for combining two partial sums). */
 export function addCents(a: Cents, b: Cents): Cents {
