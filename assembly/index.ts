@@ -8,4 +8,5 @@ export * from "./window";
 export * from "./watermark";
 export * from "./zscore";
 export * from "./session";
+export * from "./session-agg";
 export * from "./join";

@@ -49,7 +49,8 @@
 //   grows as needed. Calls that emit rows (`<kernel>_advance`, `<kernel>_peek`) return the
 //   row count (or a negative ERR_*); `<kernel>_out(h, col)` gives each column's pointer.
 //   Rows are valid until the next call into that instance. Counts are u32, money sums are
-//   f64 integer cents (exact up to 2^53 cents), times f64 ms.
+//   f64 integer cents, exact; a sum beyond +-(2^53 - 1) cents reads NaN (the window kernel
+//   counts such rows: window_overflows). Sums of plain doubles are f64. Times are f64 ms.
 //
 // WATERMARKS
 //   The watermark tracker is its own kernel (watermark.ts). It fills a per-event column
@@ -80,6 +81,7 @@ export const KIND_WATERMARK: i32 = 2;
 export const KIND_JOIN: i32 = 3;
 export const KIND_SESSION: i32 = 4;
 export const KIND_ZSCORE: i32 = 5;
+export const KIND_SESSION_AGG: i32 = 6;
 
 // Error codes (negative i32 results).
 /** Unknown or destroyed handle, or a handle of another kernel kind. */

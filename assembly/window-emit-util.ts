@@ -3,7 +3,8 @@
 // sorting the touched-key list when it is sparse.
 import { sortU32 } from "./sort-util";
 import { regrow } from "./mem-util";
-import { Win, Slot, F_SUM, R_COUNT, R_DCOUNT, R_SUM, R_MIN, R_MAX } from "./window-util";
+import { Win, Slot, F_SUM, F_FSUM, R_COUNT, R_DCOUNT, R_SUM, R_MIN, R_MAX } from "./window-util";
+import { CENTS_MAX_EXACT } from "./window-cents-util";
 
 /** Grows the output columns to hold `need` rows (keeping the rows already there). */
 export function ensureOut(w: Win, need: i32): void {
@@ -22,6 +23,18 @@ export function ensureOut(w: Win, need: i32): void {
   w.outCap = ncap;
 }
 
+/** The row value of a record's sum: 0 without F_SUM, NaN out of range (counted while counting). */
+// @ts-ignore: decorator
+@inline function sumOf(w: Win, rec: usize): f64 {
+  const flags = w.flags;
+  if ((flags & F_SUM) == 0) return 0;
+  if (flags & F_FSUM) return load<f64>(rec, R_SUM);
+  const s = load<i64>(rec, R_SUM);
+  if (s >= -CENTS_MAX_EXACT && s <= CENTS_MAX_EXACT) return <f64>s;
+  if (w.counting) w.overflows++;
+  return NaN;
+}
+
 // @ts-ignore: decorator
 @inline function emitRow(w: Win, start: f64, end: f64, row: i32, key: u32, rec: usize): void {
   const r8 = <usize>row << 3, r4 = <usize>row << 2;
@@ -29,7 +42,7 @@ export function ensureOut(w: Win, need: i32): void {
   store<f64>(w.outEnd + r8, end);
   store<u32>(w.outKey + r4, key);
   store<u32>(w.outCount + r4, load<u32>(rec, R_COUNT));
-  store<f64>(w.outSum + r8, w.flags & F_SUM ? <f64>load<i64>(rec, R_SUM) : 0);
+  store<f64>(w.outSum + r8, sumOf(w, rec));
   if (w.stride > 16) {
     store<f64>(w.outMin + r8, load<f64>(rec, R_MIN));
     store<f64>(w.outMax + r8, load<f64>(rec, R_MAX));

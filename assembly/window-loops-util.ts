@@ -3,7 +3,8 @@
 // Semantics are in window.ts's header; state layout in window-util.ts.
 import { ERR_KEY_RANGE, MAX_KEYS } from "./layout";
 import { floorDiv, toMs } from "./time-util";
-import { Win, Slot, F_SUM, F_DISTINCT, R_COUNT, R_DCOUNT, R_SUM, R_MIN, R_MAX, slotFor, growKeys, distinctAdd } from "./window-util";
+import { Win, Slot, F_SUM, F_FSUM, F_DISTINCT, R_COUNT, R_DCOUNT, R_SUM, R_MIN, R_MAX, slotFor, growKeys, distinctAdd } from "./window-util";
+import { addCents, fixCents, CENTS_FAST } from "./window-cents-util";
 import { paneCompact, freezeTo } from "./window-pane-util";
 
 /**
@@ -32,6 +33,11 @@ function firstAtLeast(wmPtr: usize, wmStride: usize, from: i32, n: i32, x: f64):
   return hi;
 }
 
+// Sum modes, as the type argument of the loops below so that each mode compiles to its own
+// loop without a per-event test: i32 = no sum, i64 = integer cents (window-cents-util.ts),
+// f64 = F_FSUM.
+// The kernel's sums add in event order per record, which the reference repeats exactly.
+
 // The hot path for tumbling count(+sum): one window per event, 16-byte records.
 // Two windows are cached: A (current) in locals, B (the previous one) in the instance, so
 // the floor division and the slot lookup run only when an event leaves both (out-of-order
@@ -40,9 +46,12 @@ function firstAtLeast(wmPtr: usize, wmStride: usize, from: i32, n: i32, x: f64):
 // from which the watermark has passed its end (firstAtLeast), so lateness is an integer
 // compare and the wm column is read only when an event enters a new window; the slot is made
 // on entry unless the event is already late (then every later event of that window is too).
-export function processTumbling(w: Win, n: i32): i32 {
+// Cents are added unchecked and OR-ed into `big`; fixCents repairs the rare batch that held
+// an addend outside [0, CENTS_FAST).
+export function processTumbling<S>(w: Win, n: i32): i32 {
   const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue;
   let keyCap = <u32>w.keyCap;
+  let big: u64 = 0;
   let lo = Infinity, hi = -Infinity, lateAt = 0, sp: usize = 0, recs: usize = 0;
   w.bLo = Infinity;
   w.bHi = -Infinity;
@@ -84,7 +93,10 @@ export function processTumbling(w: Win, n: i32): i32 {
     }
     const k = load<u32>(inKey + (<usize>i << 2));
     if (k >= keyCap) {
-      if (k >= <u32>MAX_KEYS) return ERR_KEY_RANGE;
+      if (k >= <u32>MAX_KEYS) {
+        if (big >= CENTS_FAST) fixCents(w, 0, i);
+        return ERR_KEY_RANGE;
+      }
       growKeys(w, k);
       keyCap = <u32>w.keyCap;
       recs = changetype<Slot>(sp).recs;
@@ -97,19 +109,28 @@ export function processTumbling(w: Win, n: i32): i32 {
       s.nkeys++;
     }
     store<u32>(rec, c + 1, R_COUNT);
-    store<i64>(rec, load<i64>(rec, R_SUM) + <i64>load<f64>(inValue + (<usize>i << 3)), R_SUM);
+    if (isFloat<S>()) {
+      store<f64>(rec, load<f64>(rec, R_SUM) + load<f64>(inValue + (<usize>i << 3)), R_SUM);
+    } else if (sizeof<S>() == 8) {
+      const x = <i64>load<f64>(inValue + (<usize>i << 3));
+      store<i64>(rec, load<i64>(rec, R_SUM) + x, R_SUM);
+      big |= <u64>x;
+    }
   }
+  if (big >= CENTS_FAST) fixCents(w, 0, n);
   return nl;
 }
 
 // Sliding count / sum / min / max in pane mode (window-pane-util.ts): one pane record per
 // event; windows whose end the watermark passes are frozen before the event is added. The
 // pane cache works as in processTumbling (lateAt per pane: from there its last window has
-// closed); freezeAt = the first index whose watermark reaches the next window end.
-export function processPanes(w: Win, n: i32): i32 {
+// closed); freezeAt = the first index whose watermark reaches the next window end. Cents are
+// checked per event (addCents): here that measured faster than processTumbling's OR and repair,
+// which would have to repair before every freeze.
+export function processPanes<S>(w: Win, n: i32): i32 {
   paneCompact(w);
   const inTime = w.inTime, inKey = w.inKey, inValue = w.inValue;
-  const stride = <usize>w.stride, doSum = (w.flags & F_SUM) != 0;
+  const stride = <usize>w.stride;
   let keyCap = <u32>w.keyCap;
   let freezeAt = firstAtLeast(w.wmPtr, w.wmStride, 0, n, w.nextFreezeEnd);
   let lo = Infinity, hi = -Infinity, lateAt = 0, sp: usize = 0, recs: usize = 0;
@@ -183,7 +204,8 @@ export function processPanes(w: Win, n: i32): i32 {
       store<f64>(rec, max(load<f64>(rec, R_MAX), v), R_MAX);
     }
     store<u32>(rec, c + 1, R_COUNT);
-    if (doSum) store<i64>(rec, load<i64>(rec, R_SUM) + <i64>v, R_SUM);
+    if (isFloat<S>()) store<f64>(rec, load<f64>(rec, R_SUM) + v, R_SUM);
+    else if (sizeof<S>() == 8) addCents(rec, v);
   }
   return nl;
 }
@@ -205,7 +227,10 @@ export function processPanes(w: Win, n: i32): i32 {
     store<f64>(rec, max(load<f64>(rec, R_MAX), v), R_MAX);
   }
   store<u32>(rec, c + 1, R_COUNT);
-  if (flags & F_SUM) store<i64>(rec, load<i64>(rec, R_SUM) + <i64>v, R_SUM);
+  if (flags & F_SUM) {
+    if (flags & F_FSUM) store<f64>(rec, load<f64>(rec, R_SUM) + v, R_SUM);
+    else addCents(rec, v);
+  }
   if (flags & F_DISTINCT) {
     if (distinctAdd(s, k, d)) store<u32>(rec, load<u32>(rec, R_DCOUNT) + 1, R_DCOUNT);
   }

@@ -9,7 +9,11 @@
 // unfrozen window needs any more, is freed. wm is non-decreasing, so windows freeze in order
 // of end, and frozen rows wait in the output columns until window_advance hands them out.
 // A window's panes thus hold exactly the events the reference adds to it.
-import { Win, Slot, F_DISTINCT, R_COUNT, R_SUM, R_MIN, R_MAX, mapGet, sortedOpen, slotAt, retireSlot } from "./window-util";
+// Sums combine in pane order: integer cents exactly (window-cents-util.ts),
+// float sums (F_FSUM) as p_first + p_next + ... in ascending pane index, each pane's sum being
+// its events' values added in event order; the reference adds in that same order.
+import { Win, Slot, F_SUM, F_DISTINCT, F_FSUM, R_COUNT, R_SUM, R_MIN, R_MAX, mapGet, sortedOpen, slotAt, retireSlot } from "./window-util";
+import { centsCombine } from "./window-cents-util";
 import { emitRecs, resetSlot, ensureOut } from "./window-emit-util";
 import { floorDiv, toMs } from "./time-util";
 import { zalloc } from "./mem-util";
@@ -28,7 +32,7 @@ export function paneInit(w: Win): void {
 
 // Adds pane `s` into the accumulator.
 function accumulate(w: Win, s: Slot, nacc: i32): i32 {
-  const stride = <usize>w.stride;
+  const stride = <usize>w.stride, fsum = (w.flags & F_FSUM) != 0, sum = (w.flags & F_SUM) != 0;
   for (let i = 0; i < s.nkeys; i++) {
     const k = load<u32>(s.keys + (<usize>i << 2));
     const rec = s.recs + <usize>k * stride;
@@ -39,7 +43,8 @@ function accumulate(w: Win, s: Slot, nacc: i32): i32 {
       memory.copy(a, rec, stride);
     } else {
       store<u32>(a, c + load<u32>(rec, R_COUNT), R_COUNT);
-      store<i64>(a, load<i64>(a, R_SUM) + load<i64>(rec, R_SUM), R_SUM);
+      if (fsum) store<f64>(a, load<f64>(a, R_SUM) + load<f64>(rec, R_SUM), R_SUM);
+      else if (sum) store<i64>(a, centsCombine(load<i64>(a, R_SUM), load<i64>(rec, R_SUM)), R_SUM);
       if (stride > 16) {
         store<f64>(a, min(load<f64>(a, R_MIN), load<f64>(rec, R_MIN)), R_MIN);
         store<f64>(a, max(load<f64>(a, R_MAX), load<f64>(rec, R_MAX)), R_MAX);

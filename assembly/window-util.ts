@@ -15,8 +15,14 @@ export const F_SUM: i32 = 1;
 export const F_MIN: i32 = 2;
 export const F_MAX: i32 = 4;
 export const F_DISTINCT: i32 = 8;
+/**
+ * With F_SUM: the sum accumulates the f64 values themselves (user fields that are plain
+ * doubles) instead of integer cents. The 8 bytes at R_SUM then hold an f64.
+ */
+export const F_FSUM: i32 = 16;
 
-// Record layout per (window, key): count u32 | distinct count u32 | sum i64 | min f64 | max f64.
+// Record layout per (window, key): count u32 | distinct count u32 | sum i64 (f64 with F_FSUM) |
+// min f64 | max f64.
 // Stride 16 without min/max (count+sum in one 16-byte record: one cache line touch per event).
 export const R_COUNT: usize = 0;
 export const R_DCOUNT: usize = 4;
@@ -114,6 +120,10 @@ export class Win {
   pend: i32 = 0;
   /** Rows [0, shift) were returned by the last advance; dropped at the next call. */
   shift: i32 = 0;
+  /** Rows window_advance returned whose integer-cent sum was out of range (reads NaN). */
+  overflows: i32 = 0;
+  /** Non-zero while window_advance writes its rows outside pane mode (emitRow counts then). */
+  counting: i32 = 0;
 }
 
 // @ts-ignore: decorator

@@ -1,5 +1,6 @@
 // Keyed tumbling and sliding window aggregates: count, sum, min, max and distinct count per
-// (window, key), event time in ms, keys as dense u32 ids, money as integer cents.
+// (window, key), event time in ms, keys as dense u32 ids, money as integer cents (or, with
+// F_FSUM, sums of plain doubles).
 //
 // Semantics (SPEC "Time, windows and watermarks"): windows are [start, end) with start a
 // multiple of the slide; an event at t belongs to the size/slide windows with
@@ -10,20 +11,28 @@
 // window's state. Because wm never moves back, a window that closed can never receive an
 // event again (its end <= every later wm[i]), and the rows are exactly those of per-event
 // processing whatever the batch boundaries. Non-finite event times are reported late.
+// Integer-cent sums are exact; a final row whose sum leaves the exact range of its f64
+// (|sum| > 2^53 - 1) reads NaN and is counted by window_overflows (window-cents-util.ts). Float sums
+// (F_FSUM) add in event order per window and key; in pane mode per pane, and a window's sum is
+// its panes' sums added in pane order (the reference repeats both orders bit for bit).
 // Conventions (handles, columns, growth, snapshots): layout.ts.
 import { KIND_WINDOW, ERR_HANDLE, ERR_BATCH, ERR_CONFIG, ERR_SNAPSHOT_CORRUPT, MAX_KEYS } from "./layout";
 import { handleNew, handlePtr, handleFree } from "./handle-util";
 import { wBegin, wEnd, rBegin, rI32, rI64, rFailed } from "./bytes-util";
-import { Win, F_SUM, F_MIN, F_MAX, zalloc, sortedOpen, retireSlot, freeSlot, slotAt } from "./window-util";
+import { Win, F_SUM, F_FSUM, F_MIN, F_MAX, zalloc, sortedOpen, retireSlot, freeSlot, slotAt } from "./window-util";
 import { emitSlot } from "./window-emit-util";
 import { paneEligible, paneInit, paneAdvance, panePeek, paneOpenCount } from "./window-pane-util";
 import { processTumbling, processPanes, processGeneric } from "./window-loops-util";
 import { writeState, restoreSlots } from "./window-snapshot-util";
 
-/** Snapshot payload format of this kernel. */
+/**
+ * Snapshot payload format of this kernel. F_FSUM needed no new version: the payload already
+ * records the flags, and a record's 8 sum bytes (written as i64) are the f64's bits under it.
+ */
 const VERSION: i32 = 1;
 
-// Input columns (window_in): time f64, key u32, value f64 (cents), distinct id u32, wm f64.
+// Input columns (window_in): time f64, key u32, value f64 (cents, or any double with F_FSUM),
+// distinct id u32, wm f64.
 const IN_TIME: i32 = 0;
 const IN_KEY: i32 = 1;
 const IN_VALUE: i32 = 2;
@@ -37,14 +46,16 @@ function get(h: i32): Win | null {
 
 /**
  * Creates a window aggregate: windows of `sizeMs`, sliding every `slideMs` (= size for
- * tumbling), aggregates `flags` (1 sum, 2 min, 4 max, 8 distinct; count always), at most
+ * tumbling), aggregates `flags` (1 sum, 2 min, 4 max, 8 distinct, 16 = the sum is of f64
+ * values rather than integer cents, with 1 only; count always), at most
  * `batchCap` events per batch, slabs pre-sized for `keyCapHint` keys. Returns a handle.
  */
 export function window_create(sizeMs: f64, slideMs: f64, flags: i32, batchCap: i32, keyCapHint: i32): i32 {
   if (!(sizeMs >= 1 && slideMs >= 1 && sizeMs <= 9.0e15 && slideMs <= sizeMs)) return ERR_CONFIG;
   const size = <i64>sizeMs, slide = <i64>slideMs;
   if (<f64>size != sizeMs || <f64>slide != slideMs || size % slide != 0) return ERR_CONFIG;
-  if (size / slide > 65536 || batchCap <= 0 || batchCap > (1 << 26) || (flags & ~15) != 0) return ERR_CONFIG;
+  if (size / slide > 65536 || batchCap <= 0 || batchCap > (1 << 26) || (flags & ~31) != 0) return ERR_CONFIG;
+  if ((flags & F_FSUM) != 0 && (flags & F_SUM) == 0) return ERR_CONFIG;
   const w = new Win();
   w.size = size;
   w.slide = slide;
@@ -155,8 +166,15 @@ export function window_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
     w.wmPtr = w.wmCell;
     w.wmStride = 0;
   }
-  if (w.paneMode) return processPanes(w, n);
-  if (w.per == 1 && (w.flags & ~F_SUM) == 0) return processTumbling(w, n);
+  const sum = w.flags & (F_SUM | F_FSUM);
+  if (w.paneMode) {
+    if (sum == 0) return processPanes<i32>(w, n);
+    return sum == F_SUM ? processPanes<i64>(w, n) : processPanes<f64>(w, n);
+  }
+  if (w.per == 1 && (w.flags & ~(F_SUM | F_FSUM)) == 0) {
+    if (sum == 0) return processTumbling<i32>(w, n);
+    return sum == F_SUM ? processTumbling<i64>(w, n) : processTumbling<f64>(w, n);
+  }
   return processGeneric(w, n, w.wmPtr, w.wmStride);
 }
 
@@ -167,14 +185,23 @@ export function window_process(h: i32, n: i32, useWmColumn: i32, wm: f64): i32 {
 export function window_advance(h: i32, wm: f64): i32 {
   const w = get(h);
   if (!w) return ERR_HANDLE;
-  if (w.paneMode) return paneAdvance(w, wm);
+  if (w.paneMode) {
+    const rows = paneAdvance(w, wm);
+    // pane mode computes rows when windows freeze, which may be during window_process
+    if ((w.flags & (F_SUM | F_FSUM)) == F_SUM) {
+      for (let i = 0; i < rows; i++) if (isNaN(load<f64>(w.outSum + (<usize>i << 3)))) w.overflows++;
+    }
+    return rows;
+  }
   const n = sortedOpen(w, wm);
   let row = 0;
+  w.counting = 1;
   for (let i = 0; i < n; i++) {
     const s = slotAt(w.scratch, i);
     row = emitSlot(w, s, row, true);
     retireSlot(w, s);
   }
+  w.counting = 0;
   return row;
 }
 
@@ -187,6 +214,16 @@ export function window_peek(h: i32): i32 {
   let row = 0;
   for (let i = 0; i < n; i++) row = emitSlot(w, slotAt(w.scratch, i), row, false);
   return row;
+}
+
+/**
+ * Rows window_advance returned so far whose integer-cent sum was out of the exact range of
+ * an f64 (|sum| > 2^53 - 1), so reads NaN. Peeked rows are not counted; the count is not part
+ * of snapshots (a restored instance counts from 0). ERR_HANDLE for a bad handle.
+ */
+export function window_overflows(h: i32): i32 {
+  const w = get(h);
+  return w ? w.overflows : ERR_HANDLE;
 }
 
 /** Serialises the instance into the IO buffer; returns the byte length. */

@@ -5,7 +5,8 @@
  *   cold   = the first batch after load, in a fresh child process (one per case);
  *   steady = the median per-batch rate after warm-up (the mean is recorded too).
  * Checks that the implementations agree (digests after the same batches), checks the targets,
- * runs each suite's linear-memory flatness check, prints a table and writes
+ * runs each suite's linear-memory flatness check and paired kernel comparisons (1M events),
+ * prints a table and writes
  * bench/results/kernels.json with the machine, Node version and date.
  *
  * Flags: --quick (fewer batches, 1M events for the memory check), --suite <kernel>,
@@ -16,7 +17,7 @@ import { readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { IMPLS, type BenchCase, type BenchSuite, type ImplName, type MemoryReport } from "./suite";
+import { IMPLS, type BenchCase, type BenchSuite, type ComparisonReport, type ImplName, type MemoryReport } from "./suite";
 import { formatTable, type CaseResult, type TargetResult } from "./report";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -128,6 +129,7 @@ async function main(args: string[]): Promise<number> {
   const loadStart = os.loadavg();
   const results: CaseResult[] = [];
   const memory: (MemoryReport & { kernel: string })[] = [];
+  const comparisons: (ComparisonReport & { kernel: string })[] = [];
   for (const { file, suite } of suites) {
     for (const variant of suite.variants) {
       for (const batchSize of BATCH_SIZES) {
@@ -149,6 +151,9 @@ async function main(args: string[]): Promise<number> {
     }
     if (suite.memoryCheck) {
       for (const m of await suite.memoryCheck(quick ? 1_000_000 : 10_000_000)) memory.push({ kernel: suite.kernel, ...m });
+    }
+    if (suite.compare) {
+      for (const c of await suite.compare(1_000_000)) comparisons.push({ kernel: suite.kernel, ...c });
     }
   }
   const targets: TargetResult[] = [];
@@ -188,6 +193,7 @@ async function main(args: string[]): Promise<number> {
     results,
     targets,
     memory,
+    comparisons,
   };
   console.log(formatTable(report));
   mkdirSync(dirname(outFile), { recursive: true });

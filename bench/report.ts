@@ -1,5 +1,5 @@
 /** Result types of the kernel bench and the plain-text table bench/kernels.ts prints. */
-import { IMPLS, type BenchTarget, type ImplName, type MemoryReport } from "./suite";
+import { IMPLS, type BenchTarget, type ComparisonReport, type ImplName, type MemoryReport } from "./suite";
 
 export interface ImplResult {
   /** Median per-batch events/s after warm-up. */
@@ -40,6 +40,7 @@ export function formatTable(r: {
   results: CaseResult[];
   targets: TargetResult[];
   memory: (MemoryReport & { kernel: string })[];
+  comparisons?: (ComparisonReport & { kernel: string })[];
 }): string {
   const head = ["kernel", "variant", "batch", "keys", ...IMPLS.flatMap((i) => [`${i} cold`, `${i} steady`]), "wasm/js", "agree"];
   const rows = r.results.map((c) => [
@@ -64,6 +65,13 @@ export function formatTable(r: {
     for (const x of r.memory) {
       const flat = x.bytesAtEnd === x.bytesAfterWarmup ? "flat" : `GREW ${x.bytesAtEnd - x.bytesAfterWarmup} bytes`;
       out.push(`  ${x.kernel} ${x.variant}: ${(x.events / 1e6).toFixed(1)}M events, ${k(x.keys)} keys: ${mib(x.bytesAfterWarmup)} after warm-up, ${mib(x.bytesAtEnd)} at end (${flat}); ${x.rows} rows, ${x.openAtEnd} open at end`);
+    }
+  }
+  if (r.comparisons?.length) {
+    out.push("", "same events through two wasm kernels, batch by batch (million events/s):");
+    for (const c of r.comparisons) {
+      const rates = Object.entries(c.rates).map(([name, x]) => `${name} ${m(x)}`).join(", ");
+      out.push(`  ${c.kernel} ${c.variant}: ${(c.events / 1e6).toFixed(1)}M events, batch ${k(c.batchSize)}, ${k(c.keys)} keys: ${rates}; ${c.ratioOf} = ${c.medianRatio.toFixed(2)} (median per batch)`);
     }
   }
   return out.join("\n");

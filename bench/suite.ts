@@ -67,6 +67,24 @@ export interface MemoryReport {
   openAtEnd: number;
 }
 
+/**
+ * Two wasm kernels on the SAME events (e.g. a general kernel against the specialised one it
+ * could replace), measured by the suite itself: each batch goes through both back to back, in
+ * alternating order, so load that varies over seconds on a shared machine hits both alike.
+ */
+export interface ComparisonReport {
+  variant: string;
+  events: number;
+  keys: number;
+  batchSize: number;
+  /** Median per-batch events/s, per kernel name. */
+  rates: Record<string, number>;
+  /** Median over batches of (time of the first kernel / time of the second): > 1 = second faster. */
+  medianRatio: number;
+  /** What the ratio compares, e.g. "session-agg / session". */
+  ratioOf: string;
+}
+
 /** A throughput target from the issue, checked and printed by the harness. */
 export interface BenchTarget {
   variant: string;
@@ -93,4 +111,6 @@ export interface BenchSuite {
    * instance of each variant and reports linear-memory bytes after warm-up and at the end.
    */
   memoryCheck?(events: number): Promise<MemoryReport[]>;
+  /** Optional: paired comparisons of wasm kernels on `events` events (see ComparisonReport). */
+  compare?(events: number): Promise<ComparisonReport[]>;
 }

@@ -9,7 +9,8 @@
  * one pane record per event, windows frozen from their panes as the watermark passes them.
  *
  * Differences, all invisible on valid input: sums are f64 (exact up to 2^53 cents, like the
- * kernel's output); the distinct set packs (key, id) into one f64, exact for key < 2^21.
+ * kernel's output; a sum beyond that is rounded, not reported as an overflow row, and
+ * `floatSum` changes nothing); the distinct set packs (key, id) into one f64, exact for key < 2^21.
  * It implements the same WindowAggregate interface and is checked against the reference by
  * test/unit/window-port.test.ts, so the bench compares equals.
  */
@@ -453,6 +454,11 @@ export class JsPortWindow implements WindowAggregate {
     let row = 0;
     for (const s of [...this.open.values()].sort((a, b) => a.win - b.win)) row = this.emit(s, row, false);
     return this.view(row);
+  }
+
+  /** The port does not detect cents overflow (see the header): always 0. */
+  overflowRows(): number {
+    return 0;
   }
 
   openWindows(): number {

@@ -3,8 +3,8 @@
  * (kinds, error codes, snapshot header), typed-array views over the core's linear memory that
  * are rebuilt after memory growth, and the snapshot IO-buffer copy in / copy out.
  *
- * Every wrapper (window, watermark, join, session, zscore) uses these, so the conventions stay
- * in one place. Isomorphic: no node:* imports.
+ * Every wrapper (window, watermark, join, session, session-agg, zscore) uses these, so the
+ * conventions stay in one place. Isomorphic: no node:* imports.
  */
 import type { CoreExports } from "../wasm";
 
@@ -14,6 +14,7 @@ export const KIND_WATERMARK = 2;
 export const KIND_JOIN = 3;
 export const KIND_SESSION = 4;
 export const KIND_ZSCORE = 5;
+export const KIND_SESSION_AGG = 6;
 
 /** "EDDY" as a little-endian u32 (assembly/layout.ts SNAPSHOT_MAGIC). */
 export const SNAPSHOT_MAGIC = 0x59444445;

@@ -19,8 +19,15 @@ export interface WindowSpec {
   sizeMs: number;
   /** Slide in ms; omitted or equal to `sizeMs` = tumbling. `sizeMs` must be a multiple of it. */
   slideMs?: number;
-  /** Keep the sum of `value` (integer cents) per window and key. */
+  /** Keep the sum of `value` (integer cents unless `floatSum`) per window and key. */
   sum?: boolean;
+  /**
+   * With `sum`: sum `value` as plain doubles (a user field that is not a SPEC amount) instead
+   * of integer cents. Values add in event order per window and key; a sliding window without
+   * `distinct` adds them per slide and then its slides' sums in slide order (the kernel's pane
+   * mode), and the reference repeats both orders, so results are bit-identical.
+   */
+  floatSum?: boolean;
   /** Keep the minimum / maximum of `value`. */
   min?: boolean;
   max?: boolean;
@@ -35,7 +42,10 @@ export interface WindowBatch {
   time: ArrayLike<number>;
   /** Dense key ids (src/core/dictionary.ts). */
   key: ArrayLike<number>;
-  /** Integer cents (when sum/min/max are kept). */
+  /**
+   * Integer cents, or any double with `floatSum` (when sum/min/max are kept). Events whose
+   * value is missing must be left out by the caller (NaN would poison min/max and float sums).
+   */
   value?: ArrayLike<number>;
   /** Dense ids counted distinctly (when distinct is kept). */
   distinct?: ArrayLike<number>;
@@ -49,7 +59,9 @@ export interface WindowBatch {
 
 /**
  * Rows, columnar, ordered by window end then key id. Aggregates that the spec does not keep
- * read 0. `sum`, `min`, `max` are integer cents (exact up to 2^53).
+ * read 0. `min`, `max` are the values as given; `sum` is integer cents, exact, or NaN when the
+ * sum is outside the exact integers of a double (|sum| > 2^53 - 1; such final rows are counted
+ * by {@link WindowAggregate.overflowRows}), or with `floatSum` the double sum.
  */
 export interface WindowRows {
   n: number;
@@ -86,6 +98,11 @@ export interface WindowAggregate {
   peek(): WindowRows;
   /** Number of open windows holding state. */
   openWindows(): number;
+  /**
+   * Rows advance() returned so far whose integer-cent sum was out of range (|sum| > 2^53 - 1)
+   * and so reads NaN. Peeked rows are not counted; a restored instance counts from 0.
+   */
+  overflowRows(): number;
   /** All state as bytes (restore with the implementation's `restore`). */
   snapshot(): Uint8Array;
   /** Frees the instance. */
@@ -96,6 +113,7 @@ const F_SUM = 1;
 const F_MIN = 2;
 const F_MAX = 4;
 const F_DISTINCT = 8;
+const F_FSUM = 16;
 
 /** Validates a spec the way the kernel does (the reference shares this). */
 export function normalizeWindowSpec(spec: WindowSpec): Required<WindowSpec> {
@@ -104,7 +122,8 @@ export function normalizeWindowSpec(spec: WindowSpec): Required<WindowSpec> {
   if (!Number.isSafeInteger(sizeMs) || !Number.isSafeInteger(slideMs) || sizeMs < 1 || slideMs < 1 || sizeMs % slideMs !== 0 || sizeMs / slideMs > 65536) {
     throw new RangeError(`invalid window: size ${sizeMs} ms, slide ${slideMs} ms (size must be a positive multiple of slide)`);
   }
-  return { sizeMs, slideMs, sum: !!spec.sum, min: !!spec.min, max: !!spec.max, distinct: !!spec.distinct };
+  if (spec.floatSum && !spec.sum) throw new RangeError("invalid window: floatSum needs sum: true (it says how the sum adds)");
+  return { sizeMs, slideMs, sum: !!spec.sum, floatSum: !!spec.floatSum, min: !!spec.min, max: !!spec.max, distinct: !!spec.distinct };
 }
 
 /** Converts columnar rows to objects (allocates; for tests and low rates). */
@@ -126,6 +145,7 @@ interface WindowExports {
   window_process(h: number, n: number, useWmColumn: number, wm: number): number;
   window_advance(h: number, wm: number): number;
   window_peek(h: number): number;
+  window_overflows(h: number): number;
   window_snapshot(h: number): number;
   window_restore(len: number): number;
 }
@@ -181,7 +201,7 @@ export class WasmWindow implements WindowAggregate {
   static create(core: CoreExports, spec: WindowSpec, opts: WindowOptions = {}): WasmWindow {
     const s = normalizeWindowSpec(spec);
     const batchCap = opts.batchCap ?? 65_536;
-    const flags = (s.sum ? F_SUM : 0) | (s.min ? F_MIN : 0) | (s.max ? F_MAX : 0) | (s.distinct ? F_DISTINCT : 0);
+    const flags = (s.sum ? F_SUM : 0) | (s.floatSum ? F_FSUM : 0) | (s.min ? F_MIN : 0) | (s.max ? F_MAX : 0) | (s.distinct ? F_DISTINCT : 0);
     const x = core as unknown as WindowExports;
     const h = check(x.window_create(s.sizeMs, s.slideMs, flags, batchCap, opts.keyCapHint ?? 1024), "window_create");
     return new WasmWindow(core, h, s, batchCap);
@@ -196,7 +216,7 @@ export class WasmWindow implements WindowAggregate {
     const slide = Number(dv.getBigInt64(24, true));
     const flags = dv.getInt32(32, true);
     const batchCap = dv.getInt32(36, true);
-    const spec = { sizeMs: size, slideMs: slide, sum: !!(flags & F_SUM), min: !!(flags & F_MIN), max: !!(flags & F_MAX), distinct: !!(flags & F_DISTINCT) };
+    const spec = { sizeMs: size, slideMs: slide, sum: !!(flags & F_SUM), floatSum: !!(flags & F_FSUM), min: !!(flags & F_MIN), max: !!(flags & F_MAX), distinct: !!(flags & F_DISTINCT) };
     return new WasmWindow(core, h, spec, batchCap);
   }
 
@@ -298,6 +318,10 @@ export class WasmWindow implements WindowAggregate {
 
   openWindows(): number {
     return check(this.x.window_open_count(this.handle), "window_open_count");
+  }
+
+  overflowRows(): number {
+    return check(this.x.window_overflows(this.handle), "window_overflows");
   }
 
   snapshot(): Uint8Array {

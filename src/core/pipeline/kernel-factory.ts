@@ -6,11 +6,13 @@
 import type { CoreExports } from "../wasm";
 import { type JoinKernel, type JoinOptions, WasmJoin } from "../kernels/join";
 import { type SessionKernel, type SessionOptions, WasmSession } from "../kernels/session";
+import { type SessionAggKernel, type SessionAggOptions, WasmSessionAgg } from "../kernels/session-agg";
 import { type WatermarkSpec, type WatermarkTracker, WasmWatermark } from "../kernels/watermark";
 import { type WindowAggregate, type WindowSpec, WasmWindow } from "../kernels/window";
 import { type ZScoreKernel, type ZScoreOptions, WasmZScore } from "../kernels/zscore";
 import { ReferenceJoin } from "../reference/join";
 import { ReferenceSession } from "../reference/session";
+import { ReferenceSessionAgg } from "../reference/session-agg";
 import { ReferenceWatermark } from "../reference/watermark";
 import { ReferenceWindow } from "../reference/window";
 import { ReferenceZScore } from "../reference/zscore";
@@ -22,6 +24,8 @@ export interface KernelFactory {
   watermark(spec: WatermarkSpec, snapshot?: Uint8Array): WatermarkTracker;
   join(opts: JoinOptions, snapshot?: Uint8Array): JoinKernel;
   session(opts: SessionOptions, snapshot?: Uint8Array): SessionKernel;
+  /** Keyed session windows with configurable aggregates (user-defined metrics). */
+  sessionAgg(opts: SessionAggOptions, snapshot?: Uint8Array): SessionAggKernel;
   zscore(opts: ZScoreOptions, snapshot?: Uint8Array): ZScoreKernel;
 }
 
@@ -33,6 +37,7 @@ export function wasmKernels(core: CoreExports): KernelFactory {
     watermark: (spec, snap) => (snap ? WasmWatermark.restore(core, snap) : WasmWatermark.create(core, spec)),
     join: (opts, snap) => (snap ? WasmJoin.restore(core, snap) : WasmJoin.create(core, opts)),
     session: (opts, snap) => (snap ? WasmSession.restore(core, snap) : WasmSession.create(core, opts)),
+    sessionAgg: (opts, snap) => (snap ? WasmSessionAgg.restore(core, snap) : WasmSessionAgg.create(core, opts)),
     zscore: (opts, snap) => (snap ? WasmZScore.restore(core, snap) : WasmZScore.create(core, opts)),
   };
 }
@@ -45,6 +50,7 @@ export function referenceKernels(): KernelFactory {
     watermark: (spec, snap) => (snap ? ReferenceWatermark.restore(snap) : new ReferenceWatermark(spec)),
     join: (opts, snap) => (snap ? ReferenceJoin.restore(snap) : new ReferenceJoin(opts)),
     session: (opts, snap) => (snap ? ReferenceSession.restore(snap) : new ReferenceSession(opts)),
+    sessionAgg: (opts, snap) => (snap ? ReferenceSessionAgg.restore(snap) : new ReferenceSessionAgg(opts)),
     zscore: (opts, snap) => (snap ? ReferenceZScore.restore(snap) : new ReferenceZScore(opts)),
   };
 }

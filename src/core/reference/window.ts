@@ -9,18 +9,30 @@
  *   it); it is late when none is (non-finite times are late too);
  * - advance(wm) closes windows with end <= wm, emitting their rows ordered by end then key,
  *   exactly once, and forgets them.
+ *
+ * Sums follow the kernel's rules (./sums.ts): integer cents exact or NaN out of range; float
+ * sums (`floatSum`) in event order per window and key, except that a sliding window without
+ * `distinct` sums per slide ("pane") and then adds its panes' sums in pane order, which is the
+ * order the kernel's pane mode adds in, so that every sum is bit-identical.
  */
 import type { WindowAggregate, WindowBatch, WindowRow, WindowRows, WindowSpec } from "../kernels/window";
 import { normalizeWindowSpec } from "../kernels/window";
+import { type Cents, addCents, centsValue, decodeCents, decodeNum, encodeCents, encodeNum, toI64 } from "./sums";
 
 interface Agg {
   count: number;
-  sum: number;
+  /** Float sum in event order (floatSum outside pane order). */
+  fsum: number;
+  /** Float sum per pane start (floatSum in pane order). */
+  panes?: Map<number, number>;
+  cents: Cents;
   min: number;
   max: number;
   /** Distinct ids, only when the spec keeps a distinct count. */
   users?: Set<number>;
 }
+
+type AggJson = [number, number, number | string, [number, number | string][] | null, string | null, number | string, number | string, number[] | null];
 
 interface OpenWindow {
   start: number;
@@ -54,9 +66,13 @@ export class ReferenceWindow implements WindowAggregate {
   readonly spec: Readonly<Required<WindowSpec>>;
   /** Open windows by start. */
   private windows = new Map<number, OpenWindow>();
+  /** Float sums add per pane (see the header). */
+  private readonly paneOrder: boolean;
+  private overflows = 0;
 
   constructor(spec: WindowSpec) {
     this.spec = normalizeWindowSpec(spec);
+    this.paneOrder = this.spec.floatSum && this.spec.sizeMs > this.spec.slideMs && !this.spec.distinct;
   }
 
   process(batch: WindowBatch): Uint32Array {
@@ -92,18 +108,39 @@ export class ReferenceWindow implements WindowAggregate {
     const key = batch.key[i]!;
     let a = w.keys.get(key);
     if (!a) {
-      a = { count: 0, sum: 0, min: Infinity, max: -Infinity, users: this.spec.distinct ? new Set() : undefined };
+      a = { count: 0, fsum: 0, panes: this.paneOrder ? new Map() : undefined, cents: 0n, min: Infinity, max: -Infinity, users: this.spec.distinct ? new Set() : undefined };
       w.keys.set(key, a);
     }
     const v = batch.value ? batch.value[i]! : 0;
     a.count++;
-    if (this.spec.sum) a.sum += Math.trunc(v);
+    if (a.panes) {
+      const pane = floorDiv(batch.time[i]!, this.spec.slideMs);
+      a.panes.set(pane, (a.panes.get(pane) ?? 0) + v);
+    } else if (this.spec.floatSum) {
+      a.fsum += v;
+    } else if (this.spec.sum) {
+      a.cents = addCents(a.cents, toI64(v));
+    }
     a.min = Math.min(a.min, v);
     a.max = Math.max(a.max, v);
     a.users?.add(batch.distinct ? batch.distinct[i]! : 0);
   }
 
-  private rowsOf(w: OpenWindow): WindowRow[] {
+  private sumOf(a: Agg, final: boolean): number {
+    if (!this.spec.sum) return 0;
+    if (a.panes) {
+      // the first pane's sum, then each later one added, ascending pane index
+      let acc: number | undefined;
+      for (const p of [...a.panes.keys()].sort((x, y) => x - y)) acc = acc === undefined ? a.panes.get(p)! : acc + a.panes.get(p)!;
+      return acc ?? 0;
+    }
+    if (this.spec.floatSum) return a.fsum;
+    const v = centsValue(a.cents);
+    if (final && Number.isNaN(v)) this.overflows++;
+    return v;
+  }
+
+  private rowsOf(w: OpenWindow, final: boolean): WindowRow[] {
     const keys = [...w.keys.keys()].sort((a, b) => a - b);
     const keepMinMax = this.spec.min || this.spec.max;
     return keys.map((key) => {
@@ -113,7 +150,7 @@ export class ReferenceWindow implements WindowAggregate {
         end: w.end,
         key,
         count: a.count,
-        sum: this.spec.sum ? a.sum : 0,
+        sum: this.sumOf(a, final),
         min: keepMinMax ? a.min : 0,
         max: keepMinMax ? a.max : 0,
         distinct: a.users?.size ?? 0,
@@ -129,18 +166,22 @@ export class ReferenceWindow implements WindowAggregate {
     const rows: WindowRow[] = [];
     for (const w of this.sortedWindows()) {
       if (w.end > wm) continue;
-      rows.push(...this.rowsOf(w));
+      rows.push(...this.rowsOf(w, true));
       this.windows.delete(w.start);
     }
     return toRows(rows);
   }
 
   peek(): WindowRows {
-    return toRows(this.sortedWindows().flatMap((w) => this.rowsOf(w)));
+    return toRows(this.sortedWindows().flatMap((w) => this.rowsOf(w, false)));
   }
 
   openWindows(): number {
     return this.windows.size;
+  }
+
+  overflowRows(): number {
+    return this.overflows;
   }
 
   snapshot(): Uint8Array {
@@ -149,10 +190,12 @@ export class ReferenceWindow implements WindowAggregate {
       windows: this.sortedWindows().map((w) => ({
         start: w.start,
         end: w.end,
-        keys: [...w.keys].map(([k, a]) => [k, a.count, a.sum, a.min, a.max, a.users ? [...a.users] : null]),
+        keys: [...w.keys].map(([k, a]): AggJson => [
+          k, a.count, encodeNum(a.fsum), a.panes ? [...a.panes].map(([p, x]) => [p, encodeNum(x)]) : null,
+          encodeCents(a.cents), encodeNum(a.min), encodeNum(a.max), a.users ? [...a.users] : null,
+        ]),
       })),
     };
-    // ±Infinity does not survive JSON; min/max are finite once a key has an event
     return new TextEncoder().encode(JSON.stringify(state));
   }
 
@@ -160,12 +203,17 @@ export class ReferenceWindow implements WindowAggregate {
   static restore(bytes: Uint8Array): ReferenceWindow {
     const state = JSON.parse(new TextDecoder().decode(bytes)) as {
       spec: WindowSpec;
-      windows: { start: number; end: number; keys: [number, number, number, number, number, number[] | null][] }[];
+      windows: { start: number; end: number; keys: AggJson[] }[];
     };
     const r = new ReferenceWindow(state.spec);
     for (const w of state.windows) {
       const keys = new Map<number, Agg>();
-      for (const [k, count, sum, min, max, users] of w.keys) keys.set(k, { count, sum, min, max, users: users ? new Set(users) : undefined });
+      for (const [k, count, fsum, panes, cents, min, max, users] of w.keys) {
+        keys.set(k, {
+          count, fsum: decodeNum(fsum), panes: panes ? new Map(panes.map(([p, x]) => [p, decodeNum(x)])) : undefined,
+          cents: decodeCents(cents), min: decodeNum(min), max: decodeNum(max), users: users ? new Set(users) : undefined,
+        });
+      }
       r.windows.set(w.start, { start: w.start, end: w.end, keys });
     }
     return r;
