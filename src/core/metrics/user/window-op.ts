@@ -76,7 +76,7 @@ export class UserWindowOp implements MetricOp {
         this.parts.push(part(name, { ...shape, distinct: true }, slot, true));
       } else {
         const fns = new Set(m.aggregates.filter((x) => x.field?.path === a.field!.path).map((x) => x.fn));
-        const spec = { ...shape, sum: fns.has("sum") || fns.has("avg"), min: fns.has("min"), max: fns.has("max"), floatSum: !slot.cents } as WindowSpec;
+        const spec: WindowSpec = { ...shape, sum: fns.has("sum") || fns.has("avg"), min: fns.has("min"), max: fns.has("max"), floatSum: !slot.cents };
         this.parts.push(part(name, spec, slot, false));
       }
     }
