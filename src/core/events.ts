@@ -158,7 +158,8 @@ function parseIso(s: string): number | string {
   return Math.abs(t) <= MAX_MS ? t : "is out of range";
 }
 
-function timestampError(v: unknown): string | number {
+/** The event time of a timestamp value in integer epoch ms, or why it is not one (`timestamp …`). */
+export function timestampError(v: unknown): string | number {
   if (typeof v === "number") {
     if (!Number.isFinite(v) || Math.abs(v) > MAX_MS) return `timestamp must be finite epoch milliseconds, got ${v}`;
     return Math.floor(v);
@@ -192,7 +193,9 @@ function typeName(v: unknown): string {
 }
 
 function show(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : String(v);
+  // Objects and arrays are shown as their type: String() on a parsed object can throw (an own
+  // `toString` that is not a function), and a reason must never stop validation.
+  const s = typeof v === "string" ? JSON.stringify(v) : typeof v === "object" && v !== null ? typeName(v) : String(v);
   return s.length > 64 ? s.slice(0, 64) + "…" : s;
 }
 

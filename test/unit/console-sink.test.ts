@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { METRIC_FIELDS, METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import type { Epoch, OutputRow } from "../../src/server/io/types";
 import { ConsoleSink } from "../../src/server/sinks/console-sink";
 import { renderTable } from "../../src/server/sinks/console-table";
-import { CONSOLE_VIEWS, formatValue, topRows } from "../../src/server/sinks/console-view";
+import { formatValue, topRows } from "../../src/server/sinks/console-view";
 import { formatDuration, formatInt, formatMoney, formatNumber, formatPercent, TimeZone } from "../../src/server/term/format";
 
 // 2026-01-01 10:00 UTC = 11:00 in Berlin (CET, UTC+1).
@@ -85,7 +85,7 @@ describe("number and time formatting", () => {
   });
 
   it("formats cells by kind", () => {
-    expect(formatValue("cents", 4567890, BERLIN, NOW)).toBe("45,678.90");
+    expect(formatValue("money", 4567890, BERLIN, NOW)).toBe("45,678.90");
     expect(formatValue("int", 12345, BERLIN, NOW)).toBe("12,345");
     expect(formatValue("pct", 1 / 3, BERLIN, NOW)).toBe("33.3%");
     expect(formatValue("pct", null, BERLIN, NOW)).toBe("–");
@@ -107,22 +107,22 @@ describe("console table", () => {
 
 describe("console views", () => {
   it("names an existing field of its metric as main value and as every column", () => {
-    for (const m of METRIC_NAMES) {
-      const names = new Set(METRIC_FIELDS[m].map((f) => f.name));
-      expect(names.has(CONSOLE_VIEWS[m].main), m).toBe(true);
-      for (const c of CONSOLE_VIEWS[m].columns) expect(names.has(c.split(":")[0]), `${m}.${c}`).toBe(true);
+    for (const m of MetricRegistry.builtin().metrics) {
+      const names = new Set(m.fields.map((f) => f.name));
+      expect(names.has(m.main), m.name).toBe(true);
+      for (const c of m.view?.columns ?? []) expect(names.has(c), `${m.name}.${c}`).toBe(true);
     }
   });
 
   it("picks the top N rows by the main value; ties go to the later window, then the smaller key", () => {
     const rows = [pv("a", 5), pv("b", 9), pv("c", 1), pv("d", 9, W - 60_000), pv("e", 9), pv("f", 7)];
-    expect(topRows("page_views", rows, 3).map((r) => r.product_id)).toEqual(["b", "e", "d"]);
-    expect(topRows("page_views", rows, 0).map((r) => r.product_id)).toEqual(["b", "e", "d", "f", "a", "c"]);
+    expect(topRows(MetricRegistry.builtin().get("page_views"), rows, 3).map((r) => r.product_id)).toEqual(["b", "e", "d"]);
+    expect(topRows(MetricRegistry.builtin().get("page_views"), rows, 0).map((r) => r.product_id)).toEqual(["b", "e", "d", "f", "a", "c"]);
   });
 
   it("ranks anomalies by |z| and treats a missing main value as the smallest", () => {
     const a = (id: string, z: number | null): OutputRow => ({ metric: "purchase_anomalies", transaction_id: id, z, timestamp: W });
-    expect(topRows("purchase_anomalies", [a("t1", 3.5), a("t2", -6), a("t3", null), a("t4", 4)], 4).map((r) => r.transaction_id)).toEqual(["t2", "t4", "t1", "t3"]);
+    expect(topRows(MetricRegistry.builtin().get("purchase_anomalies"), [a("t1", 3.5), a("t2", -6), a("t3", null), a("t4", 4)], 4).map((r) => r.transaction_id)).toEqual(["t2", "t4", "t1", "t3"]);
   });
 });
 
@@ -147,7 +147,7 @@ describe("ConsoleSink", () => {
 
   it("shows each metric's top N by its main value and says how many changed", async () => {
     const { sink: s, chunks } = sink({ top: 2 });
-    const cat = (category: string, revenue: number): OutputRow => ({ metric: "category_revenue", window_start: W, window_end: W + 300_000, category, revenue, transactions: 3, avg_amount: revenue / 100 / 3 });
+    const cat = (category: string, revenue: number): OutputRow => ({ metric: "category_revenue", window_start: W, window_end: W + 300_000, category, revenue, transactions: 3, avg_amount: revenue / 3 });
     s.updates([pv("p1", 1), pv("p2", 30), pv("p3", 20), cat("books", 123456), cat("toys", 99), cat("garden", 500000)]);
     const text = chunks[0];
     expect(text.indexOf("page_views")).toBeLessThan(text.indexOf("category_revenue"));

@@ -121,6 +121,13 @@ describe("validate", () => {
     expect(r.ok && r.event.device).toBeUndefined();
   });
 
+  it("rejects an object whose own toString is not a function, instead of throwing while naming it", () => {
+    const v = validate("transactions", '{"transaction_id":"t1","user_id":"u","product_id":"p","amount":{"toString":null},"timestamp":1767261600000}');
+    expect(v).toEqual({ ok: false, reason: expect.stringMatching(/amount/) });
+    const c = validate("clickstream", '{"event_id":"e","user_id":"u","product_id":"p","action":{"toString":1},"timestamp":1767261600000}');
+    expect(c).toEqual({ ok: false, reason: expect.stringMatching(/action/) });
+  });
+
   it("rejects text that is not JSON or not an object", () => {
     expect(reason("clickstream", '{"event_id": "e1",')).toMatch(/^not valid JSON: /);
     expect(reason("clickstream", "[1,2]")).toBe("not a JSON object (got array)");

@@ -2,6 +2,7 @@
  * SPEC semantics checked by hand on tiny streams (independent of the reference oracle): every
  * expected number below is worked out from SPEC.md, not produced by eddy.
  */
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import { describe, expect, it } from "vitest";
 import type { TopicKind } from "../../src/core/events";
 import { validateValue } from "../../src/core/events";
@@ -86,7 +87,9 @@ describe.each(impls)("SPEC by hand (%s)", (_name, make) => {
     const cr = rows.filter((r) => r.metric === "category_revenue");
     // Events at 10:02:10 and 10:02:50 lie in the 5 windows starting 09:58 … 10:02.
     expect(cr.map((r) => [r.window_start, r.window_end])).toEqual([-2, -1, 0, 1, 2].map((m) => [s(m * 60), s(m * 60 + 300)]));
-    for (const r of cr) expect(r).toMatchObject({ category: "books", revenue: 30, transactions: 2, avg_amount: 0.15 });
+    // Rows hold cents (revenue exact, avg_amount a mean of cents); JSON renders currency units.
+    for (const r of cr) expect(r).toMatchObject({ category: "books", revenue: 30, transactions: 2, avg_amount: 15 });
+    expect(MetricRegistry.builtin().toJson(cr[0])).toMatchObject({ revenue: 0.3, avg_amount: 0.15 });
   });
 
   it("an event late for the 1-minute windows leaves them unchanged and is reported", async () => {
@@ -108,9 +111,13 @@ describe.each(impls)("SPEC by hand (%s)", (_name, make) => {
     const a = rows.filter((r) => r.metric === "purchase_anomalies");
     // 30 samples alternating 12 and 10: mean 11, population stddev 1, z = (500 - 11) / 1 = 489.
     expect(a).toHaveLength(1);
-    expect(a[0]).toMatchObject({ metric: "purchase_anomalies", transaction_id: "big", user_id: "u2", category: "books", amount: 500, timestamp: s(40) });
-    expect(a[0].mean).toBeCloseTo(11, 9);
-    expect(a[0].stddev).toBeCloseTo(1, 9);
+    expect(a[0]).toMatchObject({ metric: "purchase_anomalies", transaction_id: "big", user_id: "u2", category: "books", amount: 50_000, timestamp: s(40) });
+    expect(a[0].mean).toBeCloseTo(1100, 7);
+    expect(a[0].stddev).toBeCloseTo(100, 7);
+    const json = MetricRegistry.builtin().toJson(a[0]);
+    expect(json.amount).toBe(500);
+    expect(json.mean).toBeCloseTo(11, 9);
+    expect(json.stddev).toBeCloseTo(1, 9);
     expect(a[0].z).toBeCloseTo(489, 6);
   });
 });

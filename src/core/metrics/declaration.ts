@@ -57,6 +57,16 @@ export interface StateDecl {
   version: number;
 }
 
+/** How a person sees a metric on the console: the columns worth a terminal's width, how rows rank. */
+export interface ViewHints {
+  /** Fields shown after the window (default: all). */
+  columns?: readonly string[];
+  /** Rank by the absolute main value (a z of −4 is as notable as +4). */
+  rankAbs?: boolean;
+  /** How the ranking reads in a title (default: the main field's name). */
+  rankLabel?: string;
+}
+
 /** One metric. */
 export interface MetricDeclaration {
   name: string;
@@ -81,6 +91,7 @@ export interface MetricDeclaration {
   builtin: boolean;
   /** One line for help texts and chart captions. */
   description: string;
+  view?: ViewHints;
 }
 
 /** Integer cents → currency units: the only place money changes scale. */

@@ -3,8 +3,11 @@
  * up by name. Everything that needs a metric's shape asks here: sinks (JSON, Parquet schema,
  * console columns, Kafka key), the pipeline (operators, state, watermark groups) and the console.
  */
+import type { PipelineConfig } from "../pipeline/config";
 import { builtinMetrics } from "./builtin-pack";
 import { type FieldSpec, jsonValue, type MetricDeclaration } from "./declaration";
+import { declareUserMetric } from "./user/declare";
+import type { UserMetrics } from "./user/definition";
 
 /** See the module comment. */
 export class MetricRegistry {
@@ -20,6 +23,20 @@ export class MetricRegistry {
   /** The SPEC metrics with SPEC's windows. */
   static builtin(): MetricRegistry {
     return BUILTIN;
+  }
+
+  /**
+   * The metrics of a run: the built-in ones named in `builtins` (all when undefined) with the
+   * run's windows, then the user-defined ones. The pipeline and the sinks both build it this way.
+   */
+  static forRun(config: PipelineConfig | undefined, user?: UserMetrics, builtins?: readonly string[]): MetricRegistry {
+    const pack = builtinMetrics(config).filter((m) => !builtins || builtins.includes(m.name));
+    return new MetricRegistry([...pack, ...(user?.metrics ?? []).map(declareUserMetric)]);
+  }
+
+  /** True when every built-in metric is in (no --only narrowed them). */
+  get allBuiltins(): boolean {
+    return this.metrics.filter((m) => m.builtin).length === BUILTIN.metrics.length;
   }
 
   /** Metric names, in declaration order. */

@@ -3,7 +3,8 @@
  * batch in arrival order. The runner fills it from decoded JSON, the web worker from binary
  * frames; the kernels then read typed arrays only.
  */
-import { ACTIONS, DEVICES, type ClickstreamEvent, type OrderEvent, type TopicKind, type TransactionEvent } from "../events";
+import { type Action, ACTIONS, DEVICES, type ClickstreamEvent, type OrderEvent, type TopicKind, type TransactionEvent } from "../events";
+import { currencyToCents } from "../metrics/declaration";
 
 /** Topic codes of the `topic` column. */
 export const TOPIC_CLICKSTREAM = 0;
@@ -17,6 +18,9 @@ export const DEVICE_UNKNOWN = DEVICES.length;
 export const URL_NONE = 0xffffffff;
 
 const ACTION_CODE = new Map<string, number>(ACTIONS.map((a, i) => [a, i]));
+
+/** The `action` column's code of each SPEC action (its index in ACTIONS): operators test these, never bare numbers. */
+export const ACTION: Readonly<Record<Action, number>> = Object.freeze(Object.fromEntries(ACTIONS.map((a, i) => [a, i])) as Record<Action, number>);
 const DEVICE_CODE = new Map<string, number>(DEVICES.map((d, i) => [d, i]));
 
 /** Maps strings to dense ids and back (src/core/dictionary.ts implements it). */
@@ -84,9 +88,7 @@ export class EventBatch {
 }
 
 /** Converts an amount in currency units to integer cents (SPEC: money is summed in cents). */
-export function toCents(amount: number): number {
-  return Math.round(amount * 100);
-}
+export const toCents = currencyToCents;
 
 /**
  * Appends validated events to an {@link EventBatch}, encoding strings with the pipeline's
@@ -134,6 +136,24 @@ export class BatchBuilder {
       batch.cents[i] = toCents(e.amount);
       batch.id[i] = kind === "transactions" ? (e as TransactionEvent).transaction_id : (e as OrderEvent).order_id;
     }
+    return i;
+  }
+
+  /** Appends an event of a declared input (batch topic `code`): only its time and stream count here. */
+  appendOther(batch: EventBatch, code: number, t: number, streamName: string, readAt: number): number {
+    const i = batch.n++;
+    batch.topic[i] = code;
+    batch.stream[i] = this.dict.streams.encode(streamName);
+    batch.t[i] = t;
+    batch.user[i] = 0;
+    batch.product[i] = 0;
+    batch.category[i] = 0;
+    batch.action[i] = ACTION_NONE;
+    batch.device[i] = DEVICE_UNKNOWN;
+    batch.url[i] = URL_NONE;
+    batch.cents[i] = 0;
+    batch.id[i] = "";
+    batch.readAt[i] = readAt;
     return i;
   }
 }

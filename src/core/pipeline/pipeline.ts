@@ -1,31 +1,29 @@
 /**
- * The SPEC pipeline, isomorphic: validated events in (columnar, {@link EventBatch}), watermarks,
- * every metric operator, final and update rows out, snapshot/restore of everything. The Node
+ * The pipeline, isomorphic: validated events in (columnar, {@link EventBatch}), watermarks,
+ * every metric's operator, final and update rows out, snapshot/restore of everything. The Node
  * runner and the browser worker both drive it; `wasmKernels(core)` and `referenceKernels()` make
  * the same pipeline run on eddy.wasm or on the reference oracle.
  *
- * Two lanes with their own watermark, as the seeds run two jobs: clickstream + transactions feed
- * every metric but orders_metrics; orders feed orders_metrics only (so a quiet or absent orders
- * topic never holds the other windows open, idle timeout or not).
+ * Which metrics run comes from one registry (src/core/metrics/registry.ts): the SPEC pack plus
+ * any user-defined metrics. Each watermark group is a lane with its own watermark, as the seeds
+ * run separate jobs: clickstream + transactions feed every SPEC metric but the orders ones,
+ * orders feed those, and each declared input is a group of its own (so a quiet or absent topic
+ * never holds the other windows open, idle timeout or not).
  */
 import { type Catalog, categoryOf, DEFAULT_CATALOG, productName } from "../catalog";
 import { Dictionary } from "../dictionary";
-import type { ClickstreamEvent, OrderEvent, TopicKind, TransactionEvent } from "../events";
-import type { WatermarkTracker } from "../kernels/watermark";
-import { BatchBuilder, EventBatch, TOPIC_ORDERS } from "./batch";
+import { MAIN_GROUP } from "../metrics/builtin-pack";
+import { MetricRegistry } from "../metrics/registry";
+import type { UserMetrics } from "../metrics/user/definition";
+import { FieldColumns } from "../metrics/user/field-columns";
+import { BatchBuilder, EventBatch } from "./batch";
 import { diffPipelineConfig, type PipelineConfig, PipelineSettingsError, resolvePipelineConfig, storedPipelineConfig } from "./config";
 import type { KernelFactory } from "./kernel-factory";
-import { ActivityOp } from "./metrics/activity";
-import { AnomaliesOp } from "./metrics/anomalies";
-import { CategoryRevenueOp } from "./metrics/category-revenue";
-import { ConversionsOp } from "./metrics/conversions";
-import { FunnelOp } from "./metrics/funnel";
+import { buildLanes, type Lane, pipelineInputs, type PipelineInput } from "./lanes";
 import type { MetricOp, OpContext } from "./metrics/op";
-import { OrdersOp } from "./metrics/orders";
-import { SessionsOp } from "./metrics/sessions";
-import { TrafficOp } from "./metrics/traffic";
+import { definitionFingerprint } from "./operators";
 import type { OutputRow } from "./rows";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot";
+import { decodeSnapshot, encodeSnapshot, type SnapshotParts } from "./snapshot";
 
 /** Options of {@link Pipeline.create}. */
 export interface PipelineOptions {
@@ -39,6 +37,18 @@ export interface PipelineOptions {
   catalog?: Catalog;
   /** Events per batch (default 16,384). */
   capacity?: number;
+  /** User-defined metrics (validated), run beside the built-in ones. */
+  user?: UserMetrics;
+  /** Built-in metrics to run (default: all). */
+  builtins?: readonly string[];
+}
+
+/** A restored user metric whose definition changed: its state cannot be reused. */
+export class MetricDefinitionChangedError extends Error {
+  override name = "MetricDefinitionChangedError";
+  constructor(readonly metrics: string[]) {
+    super(`the snapshot holds state of ${metrics.map((m) => `'${m}'`).join(", ")} computed under another definition`);
+  }
 }
 
 /** Result of {@link Pipeline.process}. */
@@ -54,54 +64,47 @@ export interface ProcessResult {
   lateCount: number;
 }
 
-type OpCtor = new (ctx: OpContext, snaps?: Uint8Array[]) => MetricOp;
-const MAIN_OPS: OpCtor[] = [ActivityOp, CategoryRevenueOp, ConversionsOp, SessionsOp, AnomaliesOp, TrafficOp, FunnelOp];
-const ORDER_OPS: OpCtor[] = [OrdersOp];
-
-/** Dictionaries of the pipeline, in snapshot order. */
-const DICTS = ["users", "products", "categories", "urls", "streams"] as const;
-type Dicts = Record<(typeof DICTS)[number], Dictionary>;
-
-class Lane {
-  readonly stream: Uint32Array;
-  readonly t: Float64Array;
-  readonly idx: Uint32Array;
-  n = 0;
-  constructor(
-    readonly tracker: WatermarkTracker,
-    readonly ops: MetricOp[],
-    readonly bitBase: number,
-    capacity: number,
-  ) {
-    this.stream = new Uint32Array(capacity);
-    this.t = new Float64Array(capacity);
-    this.idx = new Uint32Array(capacity);
-  }
-}
+/** Dictionaries of the pipeline; `values` holds the strings of user-defined metrics' fields. */
+const DICTS = ["users", "products", "categories", "urls", "streams", "values"] as const;
+type DictName = (typeof DICTS)[number];
+type Dicts = Record<DictName, Dictionary>;
 
 /** See the module comment. */
 export class Pipeline {
   readonly batch: EventBatch;
-  readonly config: PipelineConfig;
+  readonly registry: MetricRegistry;
+  readonly inputs: readonly PipelineInput[];
   private readonly builder: BatchBuilder;
+  private readonly columns: FieldColumns;
   private readonly lanes: Lane[];
+  /** Operator name (as declared) → operator. */
+  private readonly operators: Map<string, MetricOp>;
+  private readonly laneOfCode: Uint8Array;
   private readonly wm: Float64Array;
   private readonly late: Uint32Array;
+  /** Metrics whose rows leave; undefined = every row (nothing deselected). */
+  private readonly keep: Set<string> | undefined;
+  private readonly definitions: Record<string, string>;
   private finished = false;
 
   private constructor(
     readonly kernels: KernelFactory,
-    config: PipelineConfig,
+    readonly config: PipelineConfig,
     private readonly catalog: Catalog,
     private readonly dicts: Dicts,
     capacity: number,
-    snaps?: { watermarks: Uint8Array[]; ops: Uint8Array[][]; finished: boolean },
+    user: UserMetrics,
+    builtins: readonly string[] | undefined,
+    snap?: SnapshotParts,
   ) {
-    this.config = config;
+    this.registry = MetricRegistry.forRun(config, user, builtins);
+    this.inputs = pipelineInputs(user.inputs);
     this.batch = new EventBatch(capacity);
     this.builder = new BatchBuilder(dicts, (p) => categoryOf(catalog, p));
+    this.columns = new FieldColumns(user.metrics, capacity, dicts.values);
     this.wm = new Float64Array(capacity);
     this.late = new Uint32Array(capacity);
+    this.definitions = Object.fromEntries(user.metrics.map((m) => [m.name, definitionFingerprint(m)]));
     const ctx: OpContext = {
       config,
       kernels,
@@ -113,30 +116,37 @@ export class Pipeline {
       capacity,
     };
     const wmSpec = { delayMs: config.watermarkDelayMs, idleTimeoutMs: config.idleTimeoutMs };
-    let opIndex = 0;
-    this.lanes = [MAIN_OPS, ORDER_OPS].map((ctors, laneNo) => {
-      const base = opIndex;
-      const ops = ctors.map((C) => {
-        const k = opIndex++; // not inside `snaps?.…`: optional chaining would skip the increment
-        return new C(ctx, snaps?.ops[k]);
-      });
-      return new Lane(kernels.watermark(wmSpec, snaps?.watermarks[laneNo]), ops, base, capacity);
-    });
-    this.finished = snaps?.finished ?? false;
+    ({ lanes: this.lanes, operators: this.operators } = buildLanes({
+      registry: this.registry,
+      user: user.metrics,
+      inputs: this.inputs,
+      ctx,
+      columns: this.columns,
+      values: dicts.values,
+      tracker: (g) => kernels.watermark(wmSpec, snap?.watermarks.get(g)),
+      states: (op) => snap?.ops.get(op),
+    }));
+    this.laneOfCode = new Uint8Array(this.inputs.length);
+    for (const i of this.inputs) this.laneOfCode[i.code] = this.lanes.findIndex((l) => l.group === i.group);
+    // An operator may compute metrics that were not selected (activity computes page_views too).
+    this.keep = this.registry.allBuiltins ? undefined : new Set(this.registry.names);
+    this.finished = snap?.finished ?? false;
   }
 
   /**
    * A new pipeline, or one restored from {@link Pipeline.snapshot} bytes. Restoring throws a
-   * {@link PipelineSettingsError} when `opts.config` differs from the snapshot's settings, and a
-   * plain Error when the bytes are not a snapshot this build can read.
+   * {@link PipelineSettingsError} when `opts.config` differs from the snapshot's settings, a
+   * {@link MetricDefinitionChangedError} when a user metric's definition changed, and a plain
+   * Error when the bytes are not a snapshot this build can read.
    */
   static create(opts: PipelineOptions, snapshot?: Uint8Array): Pipeline {
     const catalog = opts.catalog ?? DEFAULT_CATALOG;
     const capacity = opts.capacity ?? 16_384;
+    const user = opts.user ?? { inputs: [], metrics: [] };
     if (!snapshot) {
       const config = resolvePipelineConfig(opts.config);
       const dicts = Object.fromEntries(DICTS.map((d) => [d, new Dictionary()])) as Dicts;
-      return new Pipeline(opts.kernels, config, catalog, dicts, capacity);
+      return new Pipeline(opts.kernels, config, catalog, dicts, capacity, user, opts.builtins);
     }
     const s = decodeSnapshot(snapshot);
     const config = storedPipelineConfig(s.config);
@@ -144,8 +154,15 @@ export class Pipeline {
       const changes = diffPipelineConfig(config, resolvePipelineConfig(opts.config));
       if (changes.length > 0) throw new PipelineSettingsError(changes);
     }
-    const dicts = Object.fromEntries(DICTS.map((d, i) => [d, Dictionary.restore(s.dicts[i])])) as Dicts;
-    return new Pipeline(opts.kernels, config, catalog, dicts, capacity, s);
+    const changed = user.metrics.filter((m) => s.definitions[m.name] !== undefined && s.definitions[m.name] !== definitionFingerprint(m)).map((m) => m.name);
+    if (changed.length > 0) throw new MetricDefinitionChangedError(changed);
+    const dicts = Object.fromEntries(
+      DICTS.map((d) => {
+        const b = s.dicts.get(d);
+        return [d, b ? Dictionary.restore(b) : new Dictionary()];
+      }),
+    ) as Dicts;
+    return new Pipeline(opts.kernels, config, catalog, dicts, capacity, user, opts.builtins, s);
   }
 
   /** Operator names, in late-bit order. */
@@ -158,10 +175,27 @@ export class Pipeline {
     return this.opNames.filter((_, k) => mask & (1 << k));
   }
 
-  /** Appends a validated event to the current batch; returns its index, or -1 when the batch is full. */
-  add(kind: TopicKind, event: ClickstreamEvent | TransactionEvent | OrderEvent, t: number, stream: string, readAt: number): number {
+  /** The input named `name` (a SPEC topic kind or a declared input), if this pipeline reads it. */
+  input(name: string): PipelineInput | undefined {
+    return this.inputs.find((i) => i.name === name);
+  }
+
+  /**
+   * Appends a validated event of `input` to the current batch; returns its index, or -1 when the
+   * batch is full. SPEC inputs take their typed event, declared inputs their JSON object.
+   */
+  add(input: string, event: object, t: number, stream: string, readAt: number): number {
     if (this.batch.full) return -1;
-    return this.builder.append(this.batch, kind, event, t, stream, readAt);
+    const inp = this.input(input);
+    if (!inp) throw new Error(`'${input}' is not an input of this pipeline`);
+    if (inp.kind) {
+      const i = this.builder.append(this.batch, inp.kind, event as never, t, stream, readAt);
+      if (this.columns.reads(input)) this.columns.fill(input, i, event, { t, category: this.dicts.categories.decode(this.batch.category[i]) });
+      return i;
+    }
+    const i = this.builder.appendOther(this.batch, inp.code, t, stream, readAt);
+    this.columns.fill(input, i, event);
+    return i;
   }
 
   /**
@@ -174,7 +208,7 @@ export class Pipeline {
     this.late.fill(0, 0, b.n);
     for (const lane of this.lanes) lane.n = 0;
     for (let i = 0; i < b.n; i++) {
-      const lane = this.lanes[b.topic[i] === TOPIC_ORDERS ? 1 : 0];
+      const lane = this.lanes[this.laneOfCode[b.topic[i]]];
       const j = lane.n++;
       lane.stream[j] = b.stream[i];
       lane.t[j] = b.t[i];
@@ -192,7 +226,12 @@ export class Pipeline {
     let lateCount = 0;
     for (let i = 0; i < b.n; i++) if (this.late[i] !== 0) lateCount++;
     b.clear();
-    return { rows, late: this.late, lateCount };
+    return { rows: this.selected(rows), late: this.late, lateCount };
+  }
+
+  private selected(rows: OutputRow[]): OutputRow[] {
+    const keep = this.keep;
+    return keep ? rows.filter((r) => keep.has(r.metric)) : rows;
   }
 
   /** Closes what the current watermarks have passed; returns the final rows. */
@@ -203,7 +242,7 @@ export class Pipeline {
       if (wm === -Infinity) continue;
       for (const op of lane.ops) op.close(wm, out);
     }
-    return out;
+    return this.selected(out);
   }
 
   /** End of bounded input: every watermark jumps to +∞ and everything closes (SPEC). */
@@ -212,19 +251,28 @@ export class Pipeline {
     this.finished = true;
     const out: OutputRow[] = [];
     for (const lane of this.lanes) for (const op of lane.ops) op.close(Infinity, out);
-    return out;
+    return this.selected(out);
   }
 
   /** Current partial rows of everything open (update mode); closes nothing. */
   peek(): OutputRow[] {
     const out: OutputRow[] = [];
     for (const lane of this.lanes) for (const op of lane.ops) op.peek(out);
-    return out;
+    return this.selected(out);
   }
 
-  /** Watermarks of the two lanes (-Infinity before their first event). */
-  watermarks(): { main: number; orders: number } {
-    return { main: this.lanes[0].tracker.value(), orders: this.lanes[1].tracker.value() };
+  /** Watermark per group (-Infinity before its first event); `main` and `orders` are always there. */
+  watermarks(): Record<string, number> & { main: number; orders: number } {
+    const out: Record<string, number> = {};
+    for (const lane of this.lanes) out[lane.group] = lane.tracker.value();
+    return out as Record<string, number> & { main: number; orders: number };
+  }
+
+  /** The watermark of the group `input` belongs to. */
+  watermarkOf(input: string): number {
+    const inp = this.input(input);
+    const lane = this.lanes.find((l) => l.group === (inp?.group ?? MAIN_GROUP));
+    return lane ? lane.tracker.value() : -Infinity;
   }
 
   /** Open windows or sessions of the operator named `op` (0 when it keeps no count). */
@@ -242,7 +290,7 @@ export class Pipeline {
    * One of the pipeline's dictionaries, for inputs that encode ids themselves (the web worker
    * applies the gateway's dictionary deltas to them: src/core/pipeline/frame-input.ts).
    */
-  dictionary(name: (typeof DICTS)[number]): Dictionary {
+  dictionary(name: DictName): Dictionary {
     return this.dicts[name];
   }
 
@@ -251,14 +299,17 @@ export class Pipeline {
     return this.catalog;
   }
 
-  /** Every piece of state as bytes: config, dictionaries, watermarks, kernels. */
+  /** Every piece of state as bytes, by name: settings, dictionaries, watermarks, operators. */
   snapshot(): Uint8Array {
+    const ops = new Map<string, Map<string, Uint8Array>>();
+    for (const [operator, op] of this.operators) ops.set(operator, op.states());
     return encodeSnapshot({
       config: this.config,
       finished: this.finished,
-      dicts: DICTS.map((d) => this.dicts[d].snapshot()),
-      watermarks: this.lanes.map((l) => l.tracker.snapshot()),
-      ops: this.lanes.flatMap((l) => l.ops.map((o) => o.snapshot())),
+      definitions: this.definitions,
+      dicts: new Map(DICTS.map((d) => [d, this.dicts[d].snapshot()])),
+      watermarks: new Map(this.lanes.map((l) => [l.group, l.tracker.snapshot()])),
+      ops,
     });
   }
 

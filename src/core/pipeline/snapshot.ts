@@ -1,35 +1,42 @@
 /**
- * Byte format of a pipeline snapshot: "EDPS" magic, u16 version, a JSON header (config, flags,
- * blob lengths) and the kernel/dictionary blobs back to back. Kernel blobs carry their own
- * versioned headers (assembly/layout.ts); this wrapper only frames them.
+ * Byte format of a pipeline snapshot: "EDPS" magic, u16 version, a JSON header, then the state
+ * blobs back to back. Every blob is named — dictionaries by dictionary, watermarks by group,
+ * operator state by operator and state name (the names the metric declarations list) — so a
+ * restore finds each piece by name, a metric added since starts empty and one removed is
+ * dropped. Kernel blobs carry their own versioned headers (assembly/layout.ts).
  */
 import type { PipelineConfig } from "./config";
 
 const MAGIC = 0x53504445; // "EDPS" little-endian
-const VERSION = 1;
+const VERSION = 2;
 
 /** The parts of a pipeline snapshot. */
 export interface SnapshotParts {
   config: PipelineConfig;
   finished: boolean;
-  dicts: Uint8Array[];
-  watermarks: Uint8Array[];
-  ops: Uint8Array[][];
+  /** Per user-defined metric, the fingerprint of its definition (a changed one cannot reuse its state). */
+  definitions: Record<string, string>;
+  dicts: Map<string, Uint8Array>;
+  /** Watermark state per watermark group. */
+  watermarks: Map<string, Uint8Array>;
+  /** Operator → state name → bytes. */
+  ops: Map<string, Map<string, Uint8Array>>;
 }
+
+type Entry = [section: "dict" | "wm" | "op", name: string, state: string, length: number];
 
 /** Frames the parts into one byte array. */
 export function encodeSnapshot(p: SnapshotParts): Uint8Array {
-  const blobs = [...p.dicts, ...p.watermarks, ...p.ops.flat()];
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      config: p.config,
-      finished: p.finished,
-      dicts: p.dicts.length,
-      watermarks: p.watermarks.length,
-      ops: p.ops.map((o) => o.length),
-      lengths: blobs.map((b) => b.byteLength),
-    }),
-  );
+  const entries: Entry[] = [];
+  const blobs: Uint8Array[] = [];
+  const put = (section: Entry[0], name: string, state: string, b: Uint8Array) => {
+    entries.push([section, name, state, b.byteLength]);
+    blobs.push(b);
+  };
+  for (const [name, b] of p.dicts) put("dict", name, "", b);
+  for (const [name, b] of p.watermarks) put("wm", name, "", b);
+  for (const [op, states] of p.ops) for (const [state, b] of states) put("op", op, state, b);
+  const header = new TextEncoder().encode(JSON.stringify({ config: p.config, finished: p.finished, definitions: p.definitions, entries }));
   const total = 10 + header.byteLength + blobs.reduce((s, b) => s + b.byteLength, 0);
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
@@ -55,20 +62,22 @@ export function decodeSnapshot(bytes: Uint8Array): SnapshotParts {
   const h = JSON.parse(new TextDecoder().decode(bytes.subarray(10, 10 + hlen))) as {
     config: PipelineConfig;
     finished: boolean;
-    dicts: number;
-    watermarks: number;
-    ops: number[];
-    lengths: number[];
+    definitions?: Record<string, string>;
+    entries: Entry[];
   };
+  const out: SnapshotParts = { config: h.config, finished: h.finished, definitions: h.definitions ?? {}, dicts: new Map(), watermarks: new Map(), ops: new Map() };
   let off = 10 + hlen;
-  const blobs = h.lengths.map((len) => {
+  for (const [section, name, state, len] of h.entries) {
     if (off + len > bytes.byteLength) throw new Error("pipeline snapshot is truncated");
     const b = bytes.slice(off, off + len);
     off += len;
-    return b;
-  });
-  const dicts = blobs.splice(0, h.dicts);
-  const watermarks = blobs.splice(0, h.watermarks);
-  const ops = h.ops.map((n) => blobs.splice(0, n));
-  return { config: h.config, finished: h.finished, dicts, watermarks, ops };
+    if (section === "dict") out.dicts.set(name, b);
+    else if (section === "wm") out.watermarks.set(name, b);
+    else {
+      const m = out.ops.get(name) ?? new Map<string, Uint8Array>();
+      m.set(state, b);
+      out.ops.set(name, m);
+    }
+  }
+  return out;
 }

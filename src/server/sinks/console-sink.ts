@@ -5,7 +5,7 @@
  * metrics with changed rows, each as its top N rows by its main value (console-view.ts), with
  * readable numbers and times in the local zone, so a terminal can follow a live stream.
  */
-import { METRIC_KEYS, METRIC_NAMES, type MetricName } from "../../core/metrics/schema";
+import { MetricRegistry } from "../../core/metrics/registry";
 import type { Epoch, OutputRow, Sink } from "../io/types";
 import { styles, wantsColor } from "../term/ansi";
 import { formatInt, TimeZone } from "../term/format";
@@ -30,11 +30,13 @@ export interface ConsoleSinkOptions {
   now?: () => number;
   /** ANSI styling (default: when `out` is a terminal that wants colour; never for a pipe or file). */
   color?: boolean;
+  /** The run's metrics (default: the SPEC metrics). */
+  registry?: MetricRegistry;
 }
 
 /** Identity of a row: metric, window and key fields. */
-function rowId(row: OutputRow): string {
-  const keys = METRIC_KEYS[row.metric as MetricName] ?? [];
+function rowId(registry: MetricRegistry, row: OutputRow): string {
+  const keys = registry.has(row.metric) ? registry.get(row.metric).key : [];
   return JSON.stringify([row.metric, row.window_start ?? null, row.window_end ?? null, ...keys.map((k) => row[k] ?? null)]);
 }
 
@@ -53,6 +55,7 @@ export class ConsoleSink implements Sink {
   private readonly zone: TimeZone;
   private readonly now: () => number;
   private readonly color: boolean;
+  private readonly registry: MetricRegistry;
   /** Rows to show in the next block, by identity. */
   private changed = new Map<string, { row: OutputRow; final: boolean }>();
   /** What was last shown of each open window's row, to skip unchanged ones. */
@@ -66,6 +69,7 @@ export class ConsoleSink implements Sink {
     this.zone = options.zone ?? new TimeZone();
     this.now = options.now ?? Date.now;
     this.color = options.color ?? wantsColor(this.out);
+    this.registry = options.registry ?? MetricRegistry.builtin();
   }
 
   async open(): Promise<void> {}
@@ -73,7 +77,7 @@ export class ConsoleSink implements Sink {
   /** A trigger: records the partial rows that changed and prints the block. */
   updates(rows: OutputRow[]): void {
     for (const r of rows) {
-      const id = rowId(r);
+      const id = rowId(this.registry, r);
       if (this.changed.get(id)?.final) continue; // closed in this block: its final row wins
       if (this.shown.get(id) !== JSON.stringify(r)) this.changed.set(id, { row: r, final: false });
     }
@@ -82,7 +86,7 @@ export class ConsoleSink implements Sink {
 
   /** Collects the epoch's final rows and side-output counts for the next block. */
   async prepare(epoch: Epoch): Promise<undefined> {
-    for (const r of epoch.rows) this.changed.set(rowId(r), { row: r, final: true });
+    for (const r of epoch.rows) this.changed.set(rowId(this.registry, r), { row: r, final: true });
     this.side.dlq += epoch.dlq.length;
     this.side.late += epoch.late.length;
     return undefined;
@@ -118,9 +122,9 @@ export class ConsoleSink implements Sink {
       if (final) m.finals++;
     }
     let text = "";
-    for (const metric of METRIC_NAMES) {
-      const m = byMetric.get(metric);
-      if (m) text += renderMetric(metric, m.rows, m.finals, { zone: this.zone, now, top: this.top, style });
+    for (const decl of this.registry.metrics) {
+      const m = byMetric.get(decl.name);
+      if (m) text += renderMetric(decl, m.rows, m.finals, { zone: this.zone, now, top: this.top, style });
     }
     if (this.side.dlq || this.side.late) {
       text += style.dim(`side outputs since the last trigger: ${formatInt(this.side.dlq)} invalid (DLQ), ${formatInt(this.side.late)} late`) + "\n";

@@ -23,7 +23,7 @@
  */
 import { mkdir, readFile, readdir, rename, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { METRIC_NAMES, type MetricName } from "../../core/metrics/schema";
+import { MetricRegistry } from "../../core/metrics/registry";
 import type { Checkpoint, Epoch, OutputRow, Sink, SideRecord } from "../io/types";
 import { exists, fileSize, fsyncDir, removeDurable, truncateDurable, writeAt, writeDurable } from "./atomic-fs";
 import { encodeRowLines, encodeSideLines, topicFileName } from "./jsonl-encode";
@@ -47,6 +47,8 @@ export interface FileSinkOptions {
   dir: string;
   /** Which files to write (default both). */
   formats?: { parquet?: boolean; jsonl?: boolean };
+  /** The run's metrics: one file (and Parquet schema) each (default: the SPEC metrics). */
+  metrics?: MetricRegistry;
   /**
    * Test hook called at each step boundary of prepare/finish/recover (`prepare:staged`,
    * `finish:part:<path>`, `finish:append:<path>`, `finish:published`, `recover:finished`); a
@@ -74,6 +76,7 @@ export class FileSink implements Sink {
   readonly dir: string;
   private readonly parquet: boolean;
   private readonly jsonl: boolean;
+  private readonly metrics: MetricRegistry;
   private readonly step: (s: string) => void;
   /** Committed JSONL lengths as of the last published epoch. */
   private lengths: Record<string, number> = {};
@@ -84,6 +87,7 @@ export class FileSink implements Sink {
     this.dir = options.dir;
     this.parquet = options.formats?.parquet ?? true;
     this.jsonl = options.formats?.jsonl ?? true;
+    this.metrics = options.metrics ?? MetricRegistry.builtin();
     this.step = options.onStep ?? (() => {});
   }
 
@@ -168,17 +172,17 @@ export class FileSink implements Sink {
   private encode(epoch: Epoch): Map<string, Uint8Array> {
     const files = new Map<string, Uint8Array>();
     const enc = new TextEncoder();
-    const byMetric = new Map<MetricName, OutputRow[]>();
+    const byMetric = new Map<string, OutputRow[]>();
     for (const row of epoch.rows) {
-      const m = row.metric as MetricName;
-      if (!METRIC_NAMES.includes(m)) throw new Error(`file sink: unknown metric '${row.metric}'`);
+      const m = row.metric;
+      if (!this.metrics.has(m)) throw new Error(`file sink: unknown metric '${row.metric}'`);
       let list = byMetric.get(m);
       if (!list) byMetric.set(m, (list = []));
       list.push(row);
     }
     for (const [metric, rows] of byMetric) {
-      if (this.parquet) files.set(`${metric}/${partName(epoch.id)}`, encodeParquet(metric, rows));
-      if (this.jsonl) files.set(`${metric}.jsonl`, enc.encode(encodeRowLines(rows)));
+      if (this.parquet) files.set(`${metric}/${partName(epoch.id)}`, encodeParquet(metric, this.metrics.fields(metric), rows));
+      if (this.jsonl) files.set(`${metric}.jsonl`, enc.encode(encodeRowLines(this.metrics, rows)));
     }
     for (const [folder, records] of [["dlq", epoch.dlq], ["late", epoch.late]] as const) {
       const byTopic = new Map<string, SideRecord[]>();
@@ -230,7 +234,7 @@ export class FileSink implements Sink {
   /** JSONL outputs present on disk, relative to DIR. */
   private async jsonlFiles(): Promise<string[]> {
     const out: string[] = [];
-    for (const m of METRIC_NAMES) if (await exists(join(this.dir, `${m}.jsonl`))) out.push(`${m}.jsonl`);
+    for (const m of this.metrics.names) if (await exists(join(this.dir, `${m}.jsonl`))) out.push(`${m}.jsonl`);
     for (const folder of ["dlq", "late"]) {
       for (const name of await listDir(join(this.dir, folder))) if (name.endsWith(".jsonl")) out.push(`${folder}/${name}`);
     }
@@ -238,7 +242,7 @@ export class FileSink implements Sink {
   }
 
   private async removePartsAfter(epoch: number): Promise<void> {
-    for (const m of METRIC_NAMES) {
+    for (const m of this.metrics.names) {
       for (const name of await listDir(join(this.dir, m))) {
         const match = PART_RE.exec(name);
         if (match && Number(match[1]) > epoch) await removeDurable(join(this.dir, m, name));

@@ -2,13 +2,13 @@
  * JSON Lines encodings of the file sink: result rows in SPEC JSON shape, and side-output records
  * (DLQ, late) carrying the SPEC headers as fields next to the unchanged message.
  */
-import { toJsonRow } from "../../core/metrics/schema";
+import type { MetricRegistry } from "../../core/metrics/registry";
 import type { OutputRow, SideRecord } from "../io/types";
 
 /** One line per row (`metric` first, window bounds ISO-8601 UTC, money in currency units). */
-export function encodeRowLines(rows: readonly OutputRow[]): string {
+export function encodeRowLines(metrics: MetricRegistry, rows: readonly OutputRow[]): string {
   let out = "";
-  for (const r of rows) out += JSON.stringify(toJsonRow(r)) + "\n";
+  for (const r of rows) out += JSON.stringify(metrics.toJson(r)) + "\n";
   return out;
 }
 

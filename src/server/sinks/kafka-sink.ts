@@ -9,7 +9,7 @@
  * `updates` (Spark's append output mode).
  */
 import type { Message } from "kafkajs";
-import { METRIC_KEYS, toJsonRow, type MetricName } from "../../core/metrics/schema";
+import { MetricRegistry } from "../../core/metrics/registry";
 import type { Checkpoint, Epoch, OutputRow, SideRecord, Sink } from "../io/types";
 import { TopicRegistry } from "../kafka/topics";
 import type { TransactionalProducer } from "../kafka/transactional-producer";
@@ -32,14 +32,15 @@ export interface KafkaSinkOptions {
   topics?: Partial<Record<string, string[]>>;
   /** Partitions of the topics it creates (default 3). */
   partitions?: number;
+  /** The run's metrics (default: the SPEC metrics). */
+  metrics?: MetricRegistry;
   /** Sink name, the key of its bookkeeping in checkpoints (default `kafka`). */
   name?: string;
 }
 
 /** The message key of a row: metric and key fields joined by `|` (e.g. `page_views|prod-001`). */
-export function rowKey(row: OutputRow): string {
-  const keys = METRIC_KEYS[row.metric as MetricName] ?? [];
-  return [row.metric, ...keys.map((k) => String(row[k] ?? ""))].join("|");
+export function rowKey(row: OutputRow, metrics: MetricRegistry = MetricRegistry.builtin()): string {
+  return metrics.messageKey(row);
 }
 
 function header(v: string | number): string {
@@ -120,7 +121,8 @@ export class KafkaSink implements Sink {
    */
   async prepare(epoch: Epoch): Promise<unknown> {
     const rows = byTopic(epoch.rows, (row) => {
-      const m: Message = { key: rowKey(row), value: JSON.stringify(toJsonRow(row)) };
+      const metrics = this.o.metrics ?? MetricRegistry.builtin();
+      const m: Message = { key: rowKey(row, metrics), value: JSON.stringify(metrics.toJson(row)) };
       return this.topicsFor(row.metric).map((t) => [t, m]);
     });
     const dlq = byTopic(epoch.dlq, (s) => [[`${s.record.topic}.dlq`, dlqMessage(s)]]);

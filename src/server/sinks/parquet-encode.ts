@@ -1,11 +1,12 @@
 /**
- * Parquet encoding of result rows, one file per metric and epoch, with the schema derived from
- * {@link METRIC_FIELDS} so that a column's type never depends on the values of one epoch.
+ * Parquet encoding of result rows, one file per metric and epoch, with the schema derived from the
+ * metric's declaration so that a column's type never depends on the values of one epoch.
  *
  * Type mapping (chosen so that DuckDB, Spark, Arrow and pandas read natural types):
  * - `string` → BYTE_ARRAY UTF8 (logical STRING);
  * - `int` → INT64 (counts and durations can pass 2^31 over a long run);
- * - `double` → DOUBLE;
+ * - `double` → DOUBLE; `bool` → BOOLEAN;
+ * - `money` (a derived amount in cents, such as a mean) → DOUBLE in currency units;
  * - `cents` → INT64 DECIMAL(18, 2): the exact integer cents SPEC sums (no float drift), which
  *   readers show as currency units (DuckDB `DECIMAL(18,2)`, Spark `DecimalType(18,2)`);
  *   the JSON files render the same value as a plain number of units;
@@ -14,7 +15,7 @@
  * Nullable fields are OPTIONAL, the others REQUIRED; `metric` is left out (the folder names it).
  */
 import { ByteWriter, parquetWrite, type ColumnSource, type SchemaElement } from "hyparquet-writer";
-import { METRIC_FIELDS, type FieldSpec, type FieldType, type MetricName } from "../../core/metrics/schema";
+import { centsToCurrency, type FieldSpec, type FieldType } from "../../core/metrics/declaration";
 import type { OutputRow } from "../io/types";
 
 /** Precision of the `cents` DECIMAL columns: 16 digits of units, up to ~10^16 currency units. */
@@ -29,7 +30,10 @@ function element(fs: FieldSpec): SchemaElement {
     case "int":
       return { name, repetition_type, type: "INT64" };
     case "double":
+    case "money":
       return { name, repetition_type, type: "DOUBLE" };
+    case "bool":
+      return { name, repetition_type, type: "BOOLEAN" };
     case "cents":
       return {
         name,
@@ -53,9 +57,8 @@ function element(fs: FieldSpec): SchemaElement {
   }
 }
 
-/** The Parquet schema of a metric's files (root first, as Parquet lists it). */
-export function parquetSchema(metric: MetricName): SchemaElement[] {
-  const fields = METRIC_FIELDS[metric];
+/** The Parquet schema of a metric's files, from its fields (root first, as Parquet lists it). */
+export function parquetSchema(fields: readonly FieldSpec[]): SchemaElement[] {
   return [{ name: "root", num_children: fields.length }, ...fields.map(element)];
 }
 
@@ -81,6 +84,11 @@ function columnValue(metric: string, fs: FieldSpec, type: FieldType, v: unknown)
     case "double":
       if (typeof v !== "number") throw new TypeError(`${metric}.${fs.name}: expected a number, got ${String(v)}`);
       return v;
+    case "money":
+      if (typeof v !== "number") throw new TypeError(`${metric}.${fs.name}: expected a number, got ${String(v)}`);
+      return centsToCurrency(v);
+    case "bool":
+      return Boolean(v);
     case "string":
       return String(v);
     case "json":
@@ -92,10 +100,10 @@ function columnValue(metric: string, fs: FieldSpec, type: FieldType, v: unknown)
  * Encodes `rows` (all of `metric`, non-empty) as a whole Parquet file: one row group per
  * 100 000 rows, Snappy-compressed, with column statistics.
  */
-export function encodeParquet(metric: MetricName, rows: readonly OutputRow[]): Uint8Array {
+export function encodeParquet(metric: string, fields: readonly FieldSpec[], rows: readonly OutputRow[]): Uint8Array {
   if (rows.length === 0) throw new RangeError("a Parquet part needs at least one row");
-  const schema = parquetSchema(metric);
-  const columnData: ColumnSource[] = METRIC_FIELDS[metric].map((fs) => ({
+  const schema = parquetSchema(fields);
+  const columnData: ColumnSource[] = fields.map((fs) => ({
     name: fs.name,
     data: rows.map((r) => columnValue(metric, fs, fs.type, r[fs.name])),
   }));

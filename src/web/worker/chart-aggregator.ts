@@ -4,6 +4,7 @@
  * update mode), and `build` merges both into the small typed columns of {@link ChartData}.
  * Runs at most 4 times a second, so it may allocate; per-event work is none.
  */
+import { centsToCurrency } from "../../core/metrics/declaration";
 import type { OutputRow } from "../../core/pipeline/rows";
 import type { AnomalySeries, KeyedSeries, Series } from "../shared/chart-data";
 import { WindowStore } from "./window-store";
@@ -122,7 +123,7 @@ export class ChartAggregator {
   /** Revenue per category per 5-minute sliding window, x = window end, y in currency units. */
   categoryRevenue(peek: OutputRow[]): KeyedSeries {
     const rows = recent(this.finals.category_revenue, peek, "category_revenue", this.o.windows);
-    const points = rows.map(({ row, partial }) => ({ x: row.window_end!, y: (row.revenue as number) / 100, key: row.category as string, partial }));
+    const points = rows.map(({ row, partial }) => ({ x: row.window_end!, y: centsToCurrency(row.revenue as number), key: row.category as string, partial }));
     points.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.x - b.x));
     return keyed(points);
   }
@@ -182,7 +183,7 @@ export class ChartAggregator {
       out.x[i] = r.timestamp as number;
       out.y[i] = r.z as number;
       out.k[i] = k;
-      out.amount[i] = r.amount as number;
+      out.amount[i] = centsToCurrency(r.amount as number);
     });
     return out;
   }

@@ -3,6 +3,7 @@
  * aggregates. Problems are collected with the metric's name and the key at fault.
  */
 import { parseDurationWithUnit } from "../../duration";
+import { SESSION_AGG_MAX_DISTINCT, SESSION_AGG_MAX_VALUES } from "../../kernels/session-agg";
 import {
   AGGREGATE_FNS,
   type AggregateDef,
@@ -210,6 +211,12 @@ export function validateMetric(raw: unknown, index: number, inputs: ReadonlyMap<
   }
   const window = windowOf(raw.window, Array.isArray(raw.groupBy) && raw.groupBy.length > 0, subject, out);
   const aggregates = aggregatesOf(input, raw.aggregates, taken, subject, out);
+  if (window?.kind === "session") {
+    const numbers = new Set(aggregates.filter((a) => a.field && a.fn !== "count_distinct").map((a) => a.field!.path));
+    const distinct = new Set(aggregates.filter((a) => a.fn === "count_distinct").map((a) => a.field!.path));
+    if (numbers.size > SESSION_AGG_MAX_VALUES) out.push({ subject, key: "aggregates", expected: `at most ${SESSION_AGG_MAX_VALUES} number fields aggregated over a session window`, found: `${numbers.size}` });
+    if (distinct.size > SESSION_AGG_MAX_DISTINCT) out.push({ subject, key: "aggregates", expected: `at most ${SESSION_AGG_MAX_DISTINCT} count_distinct fields over a session window`, found: `${distinct.size}` });
+  }
   if (out.length > before || !window) return undefined;
   return { name: name as string, input, where, groupBy, window, aggregates };
 }

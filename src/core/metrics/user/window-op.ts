@@ -185,9 +185,6 @@ export class UserWindowOp implements MetricOp {
     return m;
   }
 
-  snapshot(): Uint8Array[] {
-    return [...this.states().values()];
-  }
 
   destroy(): void {
     this.base.win.destroy();

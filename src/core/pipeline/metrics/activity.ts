@@ -3,22 +3,26 @@
  * product × kind (view, click, add_to_cart, purchase), summing purchase cents. page_views is the
  * view count of the same windows, so it costs no second kernel.
  */
-import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
+import { ACTIONS } from "../../events";
+import { ACTION, TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import type { WindowRows } from "../../kernels/window";
-import { type OpContext, ratio } from "./op";
+import { type OpContext, type OpStates, ratio } from "./op";
 import { SingleWindowOp } from "./window-op";
 
 const KINDS = 4; // view, click, add_to_cart, purchase
 const K_PURCHASE = 3;
-// ACTIONS order: view, click, add_to_cart, scroll, hover, error — the first three are counted.
-const ACTION_TO_KIND = [0, 1, 2, -1, -1, -1];
+// The kind counted for each action code: views, clicks and add-to-carts; the other actions are not counted.
+const ACTION_TO_KIND: number[] = new Array<number>(ACTIONS.length).fill(-1);
+ACTION_TO_KIND[ACTION.view] = 0;
+ACTION_TO_KIND[ACTION.click] = 1;
+ACTION_TO_KIND[ACTION.add_to_cart] = 2;
 
 export class ActivityOp extends SingleWindowOp {
   readonly name = "product_activity";
 
-  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
-    super(ctx, { sizeMs: ctx.config.activityWindowMs, sum: true }, snaps);
+  constructor(ctx: OpContext, states?: OpStates) {
+    super(ctx, { sizeMs: ctx.config.activityWindowMs, sum: true }, "activity", states);
   }
 
   protected gather(b: EventBatch, wm: Float64Array): void {
@@ -26,7 +30,7 @@ export class ActivityOp extends SingleWindowOp {
     for (let i = 0; i < b.n; i++) {
       const topic = b.topic[i];
       let kind = -1;
-      if (topic === TOPIC_CLICKSTREAM) kind = ACTION_TO_KIND[b.action[i]] ?? -1;
+      if (topic === TOPIC_CLICKSTREAM) kind = ACTION_TO_KIND[b.action[i]];
       else if (topic === TOPIC_TRANSACTIONS) kind = K_PURCHASE;
       if (kind < 0) continue;
       const j = s.take(b, wm, i);

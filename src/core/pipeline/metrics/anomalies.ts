@@ -5,16 +5,16 @@
 import { TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import type { ZScoreKernel } from "../../kernels/zscore";
-import { type MetricOp, type OpContext, Scratch } from "./op";
+import { type MetricOp, type OpContext, type OpStates, Scratch } from "./op";
 
 export class AnomaliesOp implements MetricOp {
   readonly name = "purchase_anomalies";
   private readonly kernel: ZScoreKernel;
   private readonly s: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
+  constructor(private readonly ctx: OpContext, states?: OpStates) {
     const c = ctx.config;
-    this.kernel = ctx.kernels.zscore({ minSamples: c.zMinSamples, threshold: c.zThreshold }, snaps?.[0]);
+    this.kernel = ctx.kernels.zscore({ minSamples: c.zMinSamples, threshold: c.zThreshold }, states?.get("zscore"));
     this.s = new Scratch(ctx.capacity);
   }
 
@@ -37,10 +37,10 @@ export class AnomaliesOp implements MetricOp {
         transaction_id: b.id[i],
         user_id: this.ctx.users.decode(b.user[i]),
         category: this.ctx.categories.decode(b.category[i]),
-        // The kernel works in cents; z is scale-free, mean and stddev are reported in currency units.
-        amount: b.cents[i] / 100,
-        mean: a.mean[k] / 100,
-        stddev: a.stddev[k] / 100,
+        // In cents like the kernel (z is scale-free); the declaration's `money` type renders currency.
+        amount: b.cents[i],
+        mean: a.mean[k],
+        stddev: a.stddev[k],
         z: a.z[k],
         timestamp: b.t[i],
       });
@@ -51,8 +51,8 @@ export class AnomaliesOp implements MetricOp {
 
   peek(): void {}
 
-  snapshot(): Uint8Array[] {
-    return [this.kernel.snapshot()];
+  states(): Map<string, Uint8Array> {
+    return new Map([["zscore", this.kernel.snapshot()]]);
   }
 
   destroy(): void {

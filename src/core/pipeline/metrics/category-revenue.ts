@@ -2,14 +2,14 @@
 import { TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import type { WindowRows } from "../../kernels/window";
-import type { OpContext } from "./op";
+import type { OpContext, OpStates } from "./op";
 import { SingleWindowOp } from "./window-op";
 
 export class CategoryRevenueOp extends SingleWindowOp {
   readonly name = "category_revenue";
 
-  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
-    super(ctx, { sizeMs: ctx.config.revenueWindowMs, slideMs: ctx.config.revenueSlideMs, sum: true }, snaps);
+  constructor(ctx: OpContext, states?: OpStates) {
+    super(ctx, { sizeMs: ctx.config.revenueWindowMs, slideMs: ctx.config.revenueSlideMs, sum: true }, "revenue", states);
   }
 
   protected gather(b: EventBatch, wm: Float64Array): void {
@@ -31,8 +31,8 @@ export class CategoryRevenueOp extends SingleWindowOp {
         category: this.ctx.categories.decode(r.key[i]),
         revenue: r.sum[i],
         transactions: r.count[i],
-        // Average in currency units, from the exact cent sum.
-        avg_amount: r.sum[i] / r.count[i] / 100,
+        // Average in cents from the exact cent sum; rendered in currency units as `money`.
+        avg_amount: r.sum[i] / r.count[i],
       });
     }
   }

@@ -2,22 +2,20 @@
  * `conversions` (SPEC): clicks (clickstream `view` or `click`) interval-joined to transactions of
  * the same user and product with click.t <= tx.t <= click.t + 10 min, per 1-minute click window.
  */
-import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
+import { ACTION, TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import { JOIN_KIND_CLICK, JOIN_KIND_TX, type ConversionRows, type JoinKernel } from "../../kernels/join";
-import { type MetricOp, type OpContext, ratio, Scratch } from "./op";
+import { type MetricOp, type OpContext, type OpStates, ratio, Scratch } from "./op";
 
-const ACTION_VIEW = 0;
-const ACTION_CLICK = 1;
 
 export class ConversionsOp implements MetricOp {
   readonly name = "conversions";
   private readonly join: JoinKernel;
   private readonly s: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
+  constructor(private readonly ctx: OpContext, states?: OpStates) {
     const c = ctx.config;
-    this.join = ctx.kernels.join({ windowMs: c.conversionWindowMs, horizonMs: c.conversionHorizonMs }, snaps?.[0]);
+    this.join = ctx.kernels.join({ windowMs: c.conversionWindowMs, horizonMs: c.conversionHorizonMs }, states?.get("join"));
     this.s = new Scratch(ctx.capacity);
   }
 
@@ -27,7 +25,7 @@ export class ConversionsOp implements MetricOp {
     for (let i = 0; i < b.n; i++) {
       const topic = b.topic[i];
       let kind = -1;
-      if (topic === TOPIC_CLICKSTREAM && (b.action[i] === ACTION_VIEW || b.action[i] === ACTION_CLICK)) kind = JOIN_KIND_CLICK;
+      if (topic === TOPIC_CLICKSTREAM && (b.action[i] === ACTION.view || b.action[i] === ACTION.click)) kind = JOIN_KIND_CLICK;
       else if (topic === TOPIC_TRANSACTIONS) kind = JOIN_KIND_TX;
       if (kind < 0) continue;
       const j = s.take(b, wm, i);
@@ -63,8 +61,8 @@ export class ConversionsOp implements MetricOp {
     }
   }
 
-  snapshot(): Uint8Array[] {
-    return [this.join.snapshot()];
+  states(): Map<string, Uint8Array> {
+    return new Map([["join", this.join.snapshot()]]);
   }
 
   destroy(): void {

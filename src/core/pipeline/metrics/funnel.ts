@@ -2,23 +2,21 @@
  * `funnel` (SPEC): per 5-minute tumbling window, the distinct users who viewed, added to cart and
  * purchased, and the step rates (null when a step's denominator is 0).
  */
-import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
+import { ACTION, TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import type { WindowRows } from "../../kernels/window";
-import { type OpContext, ratio } from "./op";
+import { type OpContext, type OpStates, ratio } from "./op";
 import { SingleWindowOp } from "./window-op";
 
 const STEP_VIEW = 0;
 const STEP_CART = 1;
 const STEP_PURCHASE = 2;
-const ACTION_VIEW = 0;
-const ACTION_ADD_TO_CART = 2;
 
 export class FunnelOp extends SingleWindowOp {
   readonly name = "funnel";
 
-  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
-    super(ctx, { sizeMs: ctx.config.funnelWindowMs, distinct: true }, snaps);
+  constructor(ctx: OpContext, states?: OpStates) {
+    super(ctx, { sizeMs: ctx.config.funnelWindowMs, distinct: true }, "steps", states);
   }
 
   protected gather(b: EventBatch, wm: Float64Array): void {
@@ -26,8 +24,8 @@ export class FunnelOp extends SingleWindowOp {
     for (let i = 0; i < b.n; i++) {
       let step = -1;
       if (b.topic[i] === TOPIC_CLICKSTREAM) {
-        if (b.action[i] === ACTION_VIEW) step = STEP_VIEW;
-        else if (b.action[i] === ACTION_ADD_TO_CART) step = STEP_CART;
+        if (b.action[i] === ACTION.view) step = STEP_VIEW;
+        else if (b.action[i] === ACTION.add_to_cart) step = STEP_CART;
       } else if (b.topic[i] === TOPIC_TRANSACTIONS) step = STEP_PURCHASE;
       if (step < 0) continue;
       const j = s.take(b, wm, i);

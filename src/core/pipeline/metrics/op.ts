@@ -41,8 +41,8 @@ export interface MetricOp {
   peek(out: OutputRow[]): void;
   /** Number of open windows/sessions holding state (for the console and metrics). */
   openCount?(): number;
-  /** Kernel snapshots, in the order the operator's constructor takes them back. */
-  snapshot(): Uint8Array[];
+  /** Its state by name (the names its declaration lists); the constructor takes the same map back. */
+  states(): Map<string, Uint8Array>;
   destroy(): void;
 }
 
@@ -82,7 +82,7 @@ export class Scratch {
   }
 }
 
-/** Ratio or null when the denominator is 0 (SPEC: conversion_rate is null when views = 0). */
-export function ratio(num: number, den: number): number | null {
-  return den === 0 ? null : num / den;
-}
+/** Named operator state as the constructors take it back (absent on a fresh start). */
+export type OpStates = ReadonlyMap<string, Uint8Array>;
+
+export { ratio } from "../../metrics/declaration";

@@ -7,14 +7,14 @@
 import { TOPIC_ORDERS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import type { WindowRows } from "../../kernels/window";
-import type { OpContext } from "./op";
+import type { OpContext, OpStates } from "./op";
 import { SingleWindowOp } from "./window-op";
 
 export class OrdersOp extends SingleWindowOp {
   readonly name = "orders_metrics";
 
-  constructor(ctx: OpContext, snaps?: Uint8Array[]) {
-    super(ctx, { sizeMs: ctx.config.activityWindowMs, sum: true }, snaps);
+  constructor(ctx: OpContext, states?: OpStates) {
+    super(ctx, { sizeMs: ctx.config.activityWindowMs, sum: true }, "orders", states);
   }
 
   protected gather(b: EventBatch, wm: Float64Array, out: OutputRow[]): void {
@@ -48,7 +48,7 @@ export class OrdersOp extends SingleWindowOp {
         product_name: this.ctx.productName(product_id),
         order_count: r.count[i],
         total_revenue: r.sum[i],
-        avg_order_value: r.sum[i] / r.count[i] / 100,
+        avg_order_value: r.sum[i] / r.count[i],
       });
     }
   }

@@ -1,18 +1,17 @@
 /** `sessions` (SPEC): per user, events of both topics grouped while gaps are < 30 min. */
-import { TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
+import { ACTION, TOPIC_CLICKSTREAM, TOPIC_TRANSACTIONS, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import { SESSION_KIND_OTHER, SESSION_KIND_PURCHASE, SESSION_KIND_VIEW, type SessionKernel, type SessionRows } from "../../kernels/session";
-import { type MetricOp, type OpContext, Scratch } from "./op";
+import { type MetricOp, type OpContext, type OpStates, Scratch } from "./op";
 
-const ACTION_VIEW = 0;
 
 export class SessionsOp implements MetricOp {
   readonly name = "sessions";
   private readonly kernel: SessionKernel;
   private readonly s: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
-    this.kernel = ctx.kernels.session({ gapMs: ctx.config.sessionGapMs }, snaps?.[0]);
+  constructor(private readonly ctx: OpContext, states?: OpStates) {
+    this.kernel = ctx.kernels.session({ gapMs: ctx.config.sessionGapMs }, states?.get("sessions"));
     this.s = new Scratch(ctx.capacity);
   }
 
@@ -24,7 +23,7 @@ export class SessionsOp implements MetricOp {
       if (topic !== TOPIC_CLICKSTREAM && topic !== TOPIC_TRANSACTIONS) continue;
       const j = s.take(b, wm, i);
       s.key[j] = b.user[i];
-      s.kind[j] = topic === TOPIC_TRANSACTIONS ? SESSION_KIND_PURCHASE : b.action[i] === ACTION_VIEW ? SESSION_KIND_VIEW : SESSION_KIND_OTHER;
+      s.kind[j] = topic === TOPIC_TRANSACTIONS ? SESSION_KIND_PURCHASE : b.action[i] === ACTION.view ? SESSION_KIND_VIEW : SESSION_KIND_OTHER;
       s.value[j] = b.cents[i];
     }
     if (s.n === 0) return;
@@ -62,8 +61,8 @@ export class SessionsOp implements MetricOp {
     return this.kernel.openSessions();
   }
 
-  snapshot(): Uint8Array[] {
-    return [this.kernel.snapshot()];
+  states(): Map<string, Uint8Array> {
+    return new Map([["sessions", this.kernel.snapshot()]]);
   }
 
   destroy(): void {

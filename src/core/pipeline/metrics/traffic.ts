@@ -5,15 +5,14 @@
  * device | action | viewed url in one key space.
  */
 import { DEVICES, ACTIONS } from "../../events";
-import { TOPIC_CLICKSTREAM, URL_NONE, type EventBatch } from "../batch";
+import { ACTION, TOPIC_CLICKSTREAM, URL_NONE, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import { rowsToObjects, type WindowAggregate, type WindowRow, type WindowRows } from "../../kernels/window";
-import { type MetricOp, type OpContext, Scratch } from "./op";
+import { type MetricOp, type OpContext, type OpStates, Scratch } from "./op";
 
 const N_DEVICE = DEVICES.length + 1; // + unknown
 const ACTION_BASE = N_DEVICE;
 const URL_BASE = ACTION_BASE + ACTIONS.length;
-const VIEW = 0; // ACTIONS[0] === "view"
 
 export class TrafficOp implements MetricOp {
   readonly name = "traffic";
@@ -22,11 +21,11 @@ export class TrafficOp implements MetricOp {
   private readonly su: Scratch;
   private readonly sc: Scratch;
 
-  constructor(private readonly ctx: OpContext, snaps?: Uint8Array[]) {
+  constructor(private readonly ctx: OpContext, states?: OpStates) {
     const c = ctx.config;
     const spec = { sizeMs: c.trafficWindowMs, slideMs: c.trafficSlideMs };
-    this.users = ctx.kernels.window({ ...spec, distinct: true }, snaps?.[0]);
-    this.counts = ctx.kernels.window(spec, snaps?.[1]);
+    this.users = ctx.kernels.window({ ...spec, distinct: true }, states?.get("users"));
+    this.counts = ctx.kernels.window(spec, states?.get("counts"));
     this.su = new Scratch(ctx.capacity);
     // Each event contributes a device key, an action key and maybe a url key.
     this.sc = new Scratch(ctx.capacity * 3);
@@ -44,7 +43,7 @@ export class TrafficOp implements MetricOp {
       su.key2[j] = b.user[i];
       sc.key[sc.take(b, wm, i)] = b.device[i];
       sc.key[sc.take(b, wm, i)] = ACTION_BASE + b.action[i];
-      if (b.action[i] === VIEW && b.url[i] !== URL_NONE) sc.key[sc.take(b, wm, i)] = URL_BASE + b.url[i];
+      if (b.action[i] === ACTION.view && b.url[i] !== URL_NONE) sc.key[sc.take(b, wm, i)] = URL_BASE + b.url[i];
     }
     if (su.n === 0) return;
     // Both aggregates share windows and watermarks, so an event is late for one iff for the other.
@@ -88,8 +87,8 @@ export class TrafficOp implements MetricOp {
     }
   }
 
-  snapshot(): Uint8Array[] {
-    return [this.users.snapshot(), this.counts.snapshot()];
+  states(): Map<string, Uint8Array> {
+    return new Map([["users", this.users.snapshot()], ["counts", this.counts.snapshot()]]);
   }
 
   destroy(): void {

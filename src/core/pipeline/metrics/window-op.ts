@@ -6,7 +6,7 @@
 import type { EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import type { WindowAggregate, WindowRows, WindowSpec } from "../../kernels/window";
-import { type MetricOp, type OpContext, Scratch } from "./op";
+import { type MetricOp, type OpContext, type OpStates, Scratch } from "./op";
 
 export abstract class SingleWindowOp implements MetricOp {
   abstract readonly name: string;
@@ -16,9 +16,11 @@ export abstract class SingleWindowOp implements MetricOp {
   constructor(
     protected readonly ctx: OpContext,
     private readonly spec: WindowSpec,
-    snaps?: Uint8Array[],
+    /** Name of the kernel's state (the metric declaration's state name). */
+    private readonly stateName: string,
+    states?: OpStates,
   ) {
-    this.win = ctx.kernels.window(spec, snaps?.[0]);
+    this.win = ctx.kernels.window(spec, states?.get(stateName));
     this.s = new Scratch(ctx.capacity);
   }
 
@@ -46,8 +48,8 @@ export abstract class SingleWindowOp implements MetricOp {
     this.emit(this.win.peek(), out);
   }
 
-  snapshot(): Uint8Array[] {
-    return [this.win.snapshot()];
+  states(): Map<string, Uint8Array> {
+    return new Map([[this.stateName, this.win.snapshot()]]);
   }
 
   destroy(): void {

@@ -1,0 +1,55 @@
+/**
+ * Validation of a declared input's message (SPEC "User-defined metrics"): a JSON object whose
+ * time field is epoch ms or ISO-8601 with a zone and whose required fields are present with
+ * their declared types. Anything else is invalid and goes to `<topic>.dlq` with the reason, like
+ * an invalid SPEC event; optional fields of another type only count as missing.
+ */
+import { timestampError, type Validation } from "../../events";
+import type { InputDef } from "./definition";
+
+let decoder: TextDecoder | undefined;
+
+function at(o: unknown, parts: readonly string[]): unknown {
+  let v = o;
+  for (const p of parts) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[p];
+  }
+  return v;
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
+
+/** Validates one raw message of a declared input. */
+export function validateDeclared(input: InputDef, raw: string | Uint8Array): Validation<Record<string, unknown>> {
+  let text: string;
+  if (typeof raw === "string") text = raw;
+  else {
+    try {
+      text = (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(raw);
+    } catch {
+      return { ok: false, reason: "not valid UTF-8" };
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: `not valid JSON: ${msg.length > 120 ? msg.slice(0, 120) + "…" : msg}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: `not a JSON object (got ${typeName(value)})` };
+  const tv = at(value, input.time.parts);
+  if (tv === undefined || tv === null) return { ok: false, reason: `missing time field '${input.time.path}'` };
+  const t = timestampError(tv);
+  if (typeof t === "string") return { ok: false, reason: `time field '${input.time.path}': ${t}` };
+  for (const path of input.required) {
+    const f = input.fields.get(path)!;
+    const v = at(value, f.parts);
+    if (v === undefined || v === null) return { ok: false, reason: `missing required field '${path}'` };
+    if (typeof v !== f.type || (f.type === "number" && !Number.isFinite(v))) return { ok: false, reason: `required field '${path}' must be a ${f.type}, got ${typeName(v)}` };
+  }
+  return { ok: true, event: value as Record<string, unknown>, t };
+}
