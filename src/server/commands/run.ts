@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Catalog, DEFAULT_CATALOG, loadCatalog } from "../../core/catalog";
-import type { TopicKind } from "../../core/events";
+import { MetricRegistry } from "../../core/metrics/registry";
 import { wasmKernels } from "../../core/pipeline/kernel-factory";
 import { Pipeline } from "../../core/pipeline/pipeline";
 import { instantiateCore } from "../../core/wasm";
@@ -40,9 +40,23 @@ function catalogFrom(cfg: RunConfig): Catalog {
   }
 }
 
+/** Topic name → input name: the SPEC topics under their configured names, then declared inputs. */
+function inputsByTopic(cfg: RunConfig): Record<string, string> {
+  const out: Record<string, string> = {
+    [cfg.topics.clickstream]: "clickstream",
+    [cfg.topics.transactions]: "transactions",
+    [cfg.topics.orders]: "orders",
+  };
+  for (const d of cfg.metrics.user.inputs) {
+    if (out[d.topic]) throw new UsageError(`input '${d.name}' of ${cfg.metrics.file} reads topic '${d.topic}', which is already the ${out[d.topic]} topic: give the input another topic`, { helpHint: false });
+    out[d.topic] = d.name;
+  }
+  return out;
+}
+
 /** Builds the source, sinks and checkpoint store of a run. */
-function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerminal): { source: Source; sinks: Sink[]; checkpoints: CheckpointStore } {
-  const inputTopics = [cfg.topics.clickstream, cfg.topics.transactions, cfg.topics.orders];
+function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerminal, registry: MetricRegistry): { source: Source; sinks: Sink[]; checkpoints: CheckpointStore } {
+  const inputTopics = Object.keys(inputsByTopic(cfg));
   // kafkajs logs every retried request at error level (a loading coordinator at start-up, a moved
   // leader); the source and the producer report what actually fails, so its lines are debug output.
   const kafkaLog = process.env.EDDY_DEBUG ? (level: string, msg: string) => term.log("kafka", { level, msg }) : undefined;
@@ -63,6 +77,7 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerm
           orders_metrics: [cfg.resultsTopic, cfg.productMetricsTopic],
           processed_orders: [cfg.processedOrdersTopic],
         },
+        metrics: registry,
       }),
     );
     checkpoints = new KafkaCheckpointStore({ producer, group: cfg.group, commitOffsets: !cfg.input });
@@ -70,8 +85,8 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerm
     checkpoints = new FileCheckpointStore({ dir: cfg.checkpointDir });
   }
   const formats = fileFormats(cfg.sinks);
-  if (formats) sinks.push(new FileSink({ dir: cfg.output, formats }));
-  if (cfg.sinks.includes("console")) sinks.push(term.consoleSink(() => ({ runner: runnerRef(), source })));
+  if (formats) sinks.push(new FileSink({ dir: cfg.output, formats, metrics: registry }));
+  if (cfg.sinks.includes("console")) sinks.push(term.consoleSink(() => ({ runner: runnerRef(), source }), registry));
   return { source, sinks, checkpoints };
 }
 
@@ -102,19 +117,17 @@ export async function buildRun(
   const catalog = catalogFrom(cfg);
   const core = await instantiateCore();
   let runner: Runner | undefined;
-  const { source, sinks, checkpoints } = wire(cfg, () => runner, term);
-  const topics: Record<string, TopicKind> = {
-    [cfg.topics.clickstream]: "clickstream",
-    [cfg.topics.transactions]: "transactions",
-    [cfg.topics.orders]: "orders",
-  };
+  const registry = MetricRegistry.forRun(cfg.pipeline, cfg.metrics.user, cfg.metrics.builtins);
+  const { source, sinks, checkpoints } = wire(cfg, () => runner, term, registry);
+  const topics = inputsByTopic(cfg);
   const metrics = shared ?? new RunnerMetrics();
   runner = new Runner({
     source,
     sinks,
     checkpoints,
     topics,
-    createPipeline: (snapshot) => Pipeline.create({ kernels: wasmKernels(core), config: cfg.pipeline, catalog }, snapshot),
+    createPipeline: (snapshot) =>
+      Pipeline.create({ kernels: wasmKernels(core), config: cfg.pipeline, catalog, user: cfg.metrics.user, builtins: cfg.metrics.builtins }, snapshot),
     checkpointIntervalMs: cfg.checkpointIntervalMs,
     triggerMs: cfg.triggerMs,
     maxPoll: cfg.pollRecords,

@@ -8,6 +8,7 @@ import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } f
 import { type FlagSpec, formatDuration, type HelpSections, parseFlags, UsageError } from "../args";
 import { LOG_FORMATS, type LogFormatFlag } from "../log";
 import { didYouMean } from "../suggest";
+import { loadMetricSelection, type MetricSelection } from "./metrics-file";
 
 const D = DEFAULT_PIPELINE_CONFIG;
 const dur = (help: string, def: number, min = 0) => ({ type: "duration" as const, help, default: def, min });
@@ -39,6 +40,8 @@ export const RUN_FLAGS = {
   "anomalies-topic": { type: "string", default: "anomalies", help: "Kafka topic that also receives purchase_anomalies rows" },
   "processed-orders-topic": { type: "string", default: "processed-orders", help: "Kafka topic of each valid order enriched with its product name (the seeds' orders job)" },
   "product-metrics-topic": { type: "string", default: "product-metrics", help: "Kafka topic that also receives orders_metrics rows (the seeds' orders job)" },
+  "metrics-file": { type: "string", help: "JSON file of user-defined metrics run beside the built-in ones (see examples/metrics.json)" },
+  only: { type: "list", help: "run only these metrics (built-in or user-defined names), comma-separated" },
   catalog: { type: "string", help: "product catalog JSON (default: the built-in catalog)" },
   config: { type: "string", help: "JSON file with any of these settings (flags override it)" },
   "watermark-delay": dur("allowed lateness per input stream", D.watermarkDelayMs),
@@ -59,6 +62,7 @@ export const RUN_FLAGS = {
 /** `eddy run --help` sections (flags in none are listed last). */
 export const RUN_SECTIONS: HelpSections = [
   ["input", ["input", "brokers", "group", "clickstream-topic", "transactions-topic", "orders-topic", "until-end", "poll-records", "catalog", "config"]],
+  ["metrics", ["metrics-file", "only"]],
   ["output", ["sink", "output", "results-topic", "anomalies-topic", "processed-orders-topic", "product-metrics-topic", "trigger", "console-top", "log-format"]],
   ["checkpointing and recovery", ["checkpoint-interval", "checkpoint-dir", "max-restarts"]],
   ["windows and thresholds (SPEC defaults)", [
@@ -124,6 +128,8 @@ export interface RunConfig {
   processedOrdersTopic: string;
   catalog?: string;
   pipeline: PipelineConfig;
+  /** User-defined metrics and the built-in ones kept (`--metrics-file`, `--only`). */
+  metrics: MetricSelection;
 }
 
 function readConfigFile(path: string): string[] {
@@ -174,6 +180,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
     const msg = (err as Error).message.replace(/(\w+)Ms\b/g, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`);
     throw new UsageError(msg);
   }
+  const metrics = loadMetricSelection(f["metrics-file"], f.only);
   const brokers = (f.brokers ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   if ((fromKafka || sinks.includes("kafka")) && brokers.length === 0) {
     throw new UsageError(
@@ -198,6 +205,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
       metricsPort: f["metrics-port"],
       logFormat: f["log-format"] as LogFormatFlag,
       consoleTop: f["console-top"],
+      metrics,
       maxRestarts: f["max-restarts"],
       pollRecords: f["poll-records"],
       resultsTopic: f["results-topic"],

@@ -4,9 +4,10 @@
  * {@link CheckpointStore} (two-phase, see src/server/io/types.ts). Update rows go to sinks that
  * take them every `triggerMs`.
  */
-import { type TopicKind, validate } from "../../core/events";
+import { TOPIC_KINDS, type TopicKind, validate, type Validation } from "../../core/events";
+import { validateDeclared } from "../../core/metrics/user/validate-event";
 import { PipelineSettingsError } from "../../core/pipeline/config";
-import type { Pipeline } from "../../core/pipeline/pipeline";
+import { MetricDefinitionChangedError, type Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
 import type { LogFn } from "../log";
 import { MALFORMED_TOPIC } from "../sources/file-source";
@@ -15,6 +16,10 @@ import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessag
 import { humanDuration } from "../human-duration";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
+
+function isTopicKind(input: string): input is TopicKind {
+  return (TOPIC_KINDS as readonly string[]).includes(input);
+}
 
 export { CheckpointRestoreError, CheckpointSettingsError } from "./restore-errors";
 
@@ -28,8 +33,8 @@ export interface RunnerOptions {
   checkpoints: CheckpointStore;
   /** Makes the pipeline, restored from `snapshot` when given. */
   createPipeline(snapshot?: Uint8Array): Pipeline;
-  /** Topic name → event kind (SPEC topics or their configured names). */
-  topics: Record<string, TopicKind>;
+  /** Topic name → input name: a SPEC topic kind, or a declared input of user-defined metrics. */
+  topics: Record<string, string>;
   checkpointIntervalMs: number;
   triggerMs: number;
   /** Records per poll (default 10,000). */
@@ -65,7 +70,7 @@ export class Runner {
   private readonly polledPerTopic = new Map<string, number>();
   /** Event time and lane (orders or not) of each event of the current batch, for late-event diagnostics. */
   private inBatchT: number[] = [];
-  private inBatchOrders: boolean[] = [];
+  private inBatchInput: string[] = [];
   /** Valid events of the current poll, and how far behind its lane's watermark each late one was. */
   private pollValid = 0;
   private pollBehind: number[] = [];
@@ -113,6 +118,12 @@ export class Runner {
       if (!cp) throw err;
       const fresh = o.checkpoints.freshStart ?? "use a new --group";
       if (err instanceof PipelineSettingsError) throw new CheckpointSettingsError(settingsMismatchMessage(cp.epoch, err, fresh));
+      if (err instanceof MetricDefinitionChangedError) {
+        throw new CheckpointSettingsError(
+          `checkpoint epoch ${cp.epoch} holds the state of ${err.metrics.map((m) => `'${m}'`).join(", ")} under another definition than the metrics file gives now. ` +
+            `Either restore the definition, rename the changed metric (a new name starts empty), or ${fresh} to start every metric afresh.`,
+        );
+      }
       throw new CheckpointRestoreError(
         `cannot restore checkpoint epoch ${cp.epoch}: ${err instanceof Error ? err.message : String(err)}. ` +
           `It was probably written by another eddy version; ${fresh} (or delete that checkpoint).`,
@@ -171,8 +182,8 @@ export class Runner {
   private ingest(r: SourceRecord, wall: () => number): void {
     this.stats.eventsIn++;
     this.polledPerTopic.set(r.topic, (this.polledPerTopic.get(r.topic) ?? 0) + 1);
-    const kind = this.o.topics[r.topic];
-    const v = kind ? validate(kind, r.value ?? "") : undefined;
+    const input = this.o.topics[r.topic];
+    const v = input ? this.validate(input, r.value ?? "") : undefined;
     if (!v || !v.ok) {
       this.stats.invalid++;
       this.o.metrics?.invalid.inc({ topic: r.topic });
@@ -184,10 +195,24 @@ export class Runner {
     this.stats.valid++;
     this.pollValid++;
     if (this.pipeline.batch.full) this.flush(wall());
-    this.pipeline.add(kind!, v.event, v.t, `${r.topic}:${r.partition}`, r.timestamp ?? r.readAt);
+    this.pipeline.add(input!, v.event, v.t, `${r.topic}:${r.partition}`, r.timestamp ?? r.readAt);
     this.inBatch.push(r);
     this.inBatchT.push(v.t);
-    this.inBatchOrders.push(kind === "orders");
+    this.inBatchInput.push(input!);
+  }
+
+  /**
+   * Validates a message of `input`: SPEC rules for SPEC topics, the declaration for declared
+   * inputs. A validator that throws (it must not) rejects the message instead of stopping the job.
+   */
+  private validate(input: string, raw: string | Uint8Array): Validation<object> {
+    try {
+      if (isTopicKind(input)) return validate(input, raw);
+      const def = this.pipeline.input(input)?.def;
+      return def ? validateDeclared(def, raw) : { ok: false, reason: `input '${input}' is not read by this pipeline` };
+    } catch (err) {
+      return { ok: false, reason: `could not be validated: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   /**
@@ -230,7 +255,7 @@ export class Runner {
         const mask = res.late[i];
         if (mask === 0) continue;
         this.stats.late++;
-        this.pollBehind.push((this.inBatchOrders[i] ? wm.orders : wm.main) - this.inBatchT[i]);
+        this.pollBehind.push(this.pipeline.watermarkOf(this.inBatchInput[i]) - this.inBatchT[i]);
         const ops = this.pipeline.lateOps(mask);
         for (const metric of ops) this.o.metrics?.late.inc({ stream: this.inBatch[i].topic, metric });
         this.o.metrics?.sideOut.inc({ kind: "late" });
@@ -243,7 +268,7 @@ export class Runner {
     for (const r of this.inBatch) oldest = Math.min(oldest, r.timestamp ?? r.readAt);
     this.inBatch = [];
     this.inBatchT = [];
-    this.inBatchOrders = [];
+    this.inBatchInput = [];
     const t = this.now();
     recordLatency(this.stats.latency, t - oldest);
     this.o.metrics?.latencySeconds.observe(Math.max(0, t - oldest) / 1000);

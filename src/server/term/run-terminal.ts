@@ -5,6 +5,7 @@
  * plain console blocks each ending with a status line, and the summary as the final JSON `done`
  * line. `--log-format json|text` picks the log form whatever stdout is.
  */
+import type { MetricRegistry } from "../../core/metrics/registry";
 import type { RunStats } from "../runner/run-stats";
 import { ConsoleSink } from "../sinks/console-sink";
 import { createLogger, type LogFn, type Logger, type LogFormatFlag, resolveLogFormat } from "../log";
@@ -55,12 +56,12 @@ export class RunTerminal {
    * The console sink: on a terminal, its blocks go above the live status line; otherwise each
    * block ends with a status line of its own, since nothing else shows progress there.
    */
-  consoleSink(input: StatusInput): ConsoleSink {
+  consoleSink(input: StatusInput, registry?: MetricRegistry): ConsoleSink {
     const top = this.cfg.consoleTop;
     const out = this.io.stdout;
     if (this.tty) {
       const write = (text: string) => (this.live ? this.live.above(() => out.write(text)) : out.write(text));
-      return new ConsoleSink({ out: { write, isTTY: true }, top, zone: this.zone, color: wantsColor(out) });
+      return new ConsoleSink({ out: { write, isTTY: true }, top, zone: this.zone, color: wantsColor(out), registry });
     }
     const sample = statusSampler(input);
     return new ConsoleSink({
@@ -68,6 +69,7 @@ export class RunTerminal {
       top,
       zone: this.zone,
       color: false,
+      registry,
       status: () => {
         const s = sample();
         return s && formatStatus(s, this.zone);
