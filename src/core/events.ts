@@ -270,12 +270,8 @@ export function validateValue<K extends TopicKind>(kind: K, value: unknown): Val
 
 let decoder: TextDecoder | undefined;
 
-/**
- * Validates one raw message value (UTF-8 bytes or text) as an event of `kind`, per SPEC:
- * invalid JSON, a missing required field, a wrong type, a non-finite or non-positive amount,
- * an unknown action or device, or an unparseable timestamp give `{ ok: false, reason }`.
- */
-export function validate<K extends TopicKind>(kind: K, raw: string | Uint8Array): Validation<EventOf<K>> {
+/** A raw message value (UTF-8 bytes or text) parsed as JSON, or why it is not JSON. */
+export function parseMessage(raw: string | Uint8Array): { ok: true; value: unknown } | { ok: false; reason: string } {
   let text: string;
   if (typeof raw === "string") {
     text = raw;
@@ -286,12 +282,20 @@ export function validate<K extends TopicKind>(kind: K, raw: string | Uint8Array)
       return { ok: false, reason: "not valid UTF-8" };
     }
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     return { ok: false, reason: `not valid JSON: ${msg.length > 120 ? msg.slice(0, 120) + "…" : msg}` };
   }
-  return validateValue(kind, value);
+}
+
+/**
+ * Validates one raw message value (UTF-8 bytes or text) as an event of `kind`, per SPEC:
+ * invalid JSON, a missing required field, a wrong type, a non-finite or non-positive amount,
+ * an unknown action or device, or an unparseable timestamp give `{ ok: false, reason }`.
+ */
+export function validate<K extends TopicKind>(kind: K, raw: string | Uint8Array): Validation<EventOf<K>> {
+  const m = parseMessage(raw);
+  return m.ok ? validateValue(kind, m.value) : m;
 }

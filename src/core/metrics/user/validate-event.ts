@@ -4,10 +4,8 @@
  * their declared types. Anything else is invalid and goes to `<topic>.dlq` with the reason, like
  * an invalid SPEC event; optional fields of another type only count as missing.
  */
-import { timestampError, type Validation } from "../../events";
+import { parseMessage, timestampError, type Validation } from "../../events";
 import type { InputDef } from "./definition";
-
-let decoder: TextDecoder | undefined;
 
 function at(o: unknown, parts: readonly string[]): unknown {
   let v = o;
@@ -24,22 +22,9 @@ function typeName(v: unknown): string {
 
 /** Validates one raw message of a declared input. */
 export function validateDeclared(input: InputDef, raw: string | Uint8Array): Validation<Record<string, unknown>> {
-  let text: string;
-  if (typeof raw === "string") text = raw;
-  else {
-    try {
-      text = (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(raw);
-    } catch {
-      return { ok: false, reason: "not valid UTF-8" };
-    }
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    return { ok: false, reason: `not valid JSON: ${msg.length > 120 ? msg.slice(0, 120) + "…" : msg}` };
-  }
+  const m = parseMessage(raw);
+  if (!m.ok) return m;
+  const value = m.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: `not a JSON object (got ${typeName(value)})` };
   const tv = at(value, input.time.parts);
   if (tv === undefined || tv === null) return { ok: false, reason: `missing time field '${input.time.path}'` };
