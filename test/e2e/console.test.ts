@@ -13,7 +13,9 @@ import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validate } from "../../src/core/events";
-import { toJsonRow } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
+
+const toJsonRow = (r: { metric: string; [k: string]: unknown }) => MetricRegistry.builtin().toJson(r);
 import type { OutputRow } from "../../src/core/pipeline/rows";
 import { main } from "../../src/server/cli";
 import { KafkaBridgeSource } from "../../src/server/gateway/kafka-source";

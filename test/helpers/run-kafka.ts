@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import type { GeneratedRecord } from "../../src/server/generator";
 import { testKafka, uniqueName } from "./kafka";
 
@@ -96,7 +96,7 @@ export function runChild(
  * Kafka sink publishes (processed orders are left out: they go to their own topic).
  */
 export function resultFileRows(dir: string): string[] {
-  return METRIC_NAMES.filter((m) => m !== "processed_orders")
+  return MetricRegistry.builtin().names.filter((m) => m !== "processed_orders")
     .flatMap((m) => {
       const f = join(dir, `${m}.jsonl`);
       return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : [];

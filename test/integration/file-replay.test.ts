@@ -7,7 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { METRIC_NAMES, type MetricName, toJsonRow } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
+
+const toJsonRow = (r: { metric: string; [k: string]: unknown }) => MetricRegistry.builtin().toJson(r);
+const METRIC_NAMES = MetricRegistry.builtin().names;
+type MetricName = string;
 import { referenceKernels } from "../../src/core/pipeline/kernel-factory";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { main } from "../../src/server/cli";

@@ -7,7 +7,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { toJsonRow } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
+
+const toJsonRow = (r: { metric: string; [k: string]: unknown }) => MetricRegistry.builtin().toJson(r);
 import { checkpointFileName } from "../../src/server/checkpoint/file-checkpoint-store";
 import { partName } from "../../src/server/sinks/file-sink";
 import { readParquetFiles } from "../helpers/parquet-read";

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetReadObjects } from "hyparquet";
 import { afterEach, describe, expect, it } from "vitest";
-import { toJsonRow } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
+
+const toJsonRow = (r: { metric: string; [k: string]: unknown }) => MetricRegistry.builtin().toJson(r);
 import type { Epoch, OutputRow } from "../../src/server/io/types";
 import { FileSink, partName } from "../../src/server/sinks/file-sink";
 import { newRunStats, recordLatency } from "../../src/server/runner/run-stats";

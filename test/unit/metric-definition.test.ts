@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import { DefinitionError } from "../../src/core/metrics/user/definition-error";
 import { parseMetrics, resolveMetrics, selectMetrics } from "../../src/core/metrics/user/parse";
 
-const builtins = METRIC_NAMES;
+const builtins = MetricRegistry.builtin().names;
 
 function valid(): any {
   return {

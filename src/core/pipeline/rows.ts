@@ -1,7 +1,7 @@
 /**
  * A result row in SPEC shape as the pipeline emits it: `metric`, window bounds (epoch ms), key
  * fields and values; timestamps in epoch ms and money in integer cents (sinks render them, see
- * src/core/metrics/schema.ts `toJsonRow`).
+ * MetricRegistry.toJson in src/core/metrics/registry.ts).
  */
 export interface OutputRow {
   metric: string;

@@ -3,7 +3,7 @@
  * else happens, so a mistake stops eddy at once (exit 2) with the metric, key, expected and found.
  */
 import { readFileSync } from "node:fs";
-import { METRIC_NAMES } from "../../core/metrics/schema";
+import { MetricRegistry } from "../../core/metrics/registry";
 import { DefinitionError } from "../../core/metrics/user/definition-error";
 import type { UserMetrics } from "../../core/metrics/user/definition";
 import { parseMetrics, selectMetrics } from "../../core/metrics/user/parse";
@@ -30,10 +30,10 @@ export function loadMetricSelection(file: string | undefined, only: readonly str
         const code = (err as NodeJS.ErrnoException).code;
         throw new UsageError(`--metrics-file ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : (err as Error).message}. Pass a JSON file of metric definitions (see examples/metrics.json).`, { helpHint: false });
       }
-      user = parseMetrics(text, { builtins: METRIC_NAMES, source: file });
+      user = parseMetrics(text, { builtins: MetricRegistry.builtin().names, source: file });
     }
     if (!only || only.length === 0) return { user, file };
-    const s = selectMetrics(user, METRIC_NAMES, only);
+    const s = selectMetrics(user, MetricRegistry.builtin().names, only);
     return { user: s.user, builtins: s.builtins, file };
   } catch (err) {
     if (err instanceof DefinitionError) throw new UsageError(err.message, { helpHint: false });

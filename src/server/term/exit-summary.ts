@@ -4,7 +4,6 @@
  * folders). Readable text for a terminal; the same facts are in the JSON `done` line.
  */
 import { resolve } from "node:path";
-import { METRIC_NAMES } from "../../core/metrics/schema";
 import type { RunStats } from "../runner/run-stats";
 import { styles } from "./ansi";
 import { formatDuration, formatInt } from "./format";
@@ -50,7 +49,7 @@ export function formatExitSummary(stats: RunStats, seconds: number, reason: Stop
   const st = styles(color);
   const label = (s: string) => st.dim(s.padEnd(12));
   const rate = stats.eventsIn / Math.max(seconds, 1e-3);
-  const rows = METRIC_NAMES.filter((m) => stats.rowsOut[m]).map((m) => `${m} ${formatInt(stats.rowsOut[m])}`);
+  const rows = Object.entries(stats.rowsOut).filter(([, n]) => n > 0).map(([m, n]) => `${m} ${formatInt(n)}`);
   const total = Object.values(stats.rowsOut).reduce((a, b) => a + b, 0);
   const pad = " ".repeat(14);
   const lines = [
