@@ -212,7 +212,7 @@ describe("window + watermark kernels vs the reference", () => {
 
   it("sum doubles bit for bit like the reference (order-sensitive values, out-of-order events)", () => {
     let differs = 0;
-    fc.assert(
+    const property = () =>
       fc.property(
         fc.record({ slide: fc.constantFrom(1, 2, 3), per: fc.constantFrom(1, 2, 3, 5), distinct: fc.boolean(), min: fc.boolean() }),
         fc.array(
@@ -254,9 +254,12 @@ describe("window + watermark kernels vs the reference", () => {
           if (alt.some((x, i) => !Object.is(x.sum, rows[i]!.sum))) differs++;
           w.destroy();
         },
-      ),
-      { numRuns: 300 },
-    );
+      );
+    fc.assert(property(), { numRuns: 300 });
+    // The pane order is not a formality: with a fixed seed (so this check cannot flake), adding in
+    // event order instead gives other doubles in some runs.
+    differs = 0;
+    fc.assert(property(), { numRuns: 300, seed: 20261130 });
     expect(differs).toBeGreaterThan(0);
   });
 
