@@ -76,7 +76,9 @@ export class UserWindowOp implements MetricOp {
         this.parts.push(part(name, { ...shape, distinct: true }, slot, true));
       } else {
         const fns = new Set(m.aggregates.filter((x) => x.field?.path === a.field!.path).map((x) => x.fn));
-        const spec: WindowSpec = { ...shape, sum: fns.has("sum") || fns.has("avg"), min: fns.has("min"), max: fns.has("max"), floatSum: !slot.cents };
+        const sum = fns.has("sum") || fns.has("avg");
+        // floatSum only says how a kept sum adds: a field with only min / max keeps no sum.
+        const spec: WindowSpec = { ...shape, sum, min: fns.has("min"), max: fns.has("max"), floatSum: sum && !slot.cents };
         this.parts.push(part(name, spec, slot, false));
       }
     }
