@@ -255,7 +255,13 @@ function feed(p: Pipeline, events: Valid[], from: number, to: number, cuts: Set<
     if (cuts.has(k)) flush();
   }
   flush();
-  if (finish) out.rows.push(...p.finish());
+  if (!finish) return;
+  // Update mode: the partial rows of what is open are what the end of input then closes.
+  const peeked = p.peek();
+  const last = p.finish();
+  const exact = (rows: OutputRow[]) => rows.map((x) => key(x, new Set())).sort();
+  expect(exact(peeked)).toEqual(exact(last));
+  out.rows.push(...last);
 }
 
 function run(opts: PipelineOptions, events: Valid[], cuts: Set<number>, restoreAt?: number): Run {
