@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_CATALOG } from "../../src/core/catalog";
 import type { MetricJson, MetricsFileJson } from "../../src/core/metrics/user/definition";
 import { main } from "../../src/server/cli";
+import { reviewLine, reviewRecords } from "../helpers/reviews-fixture";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-udm-duckdb-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,61 +50,6 @@ const EXTRA: MetricJson[] = [
     aggregates: { reviews: { fn: "count" }, avg_rating: { fn: "avg", field: "rating" }, best: { fn: "max", field: "rating" } },
   },
 ];
-
-/** Deterministic numbers for the fixture (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `2026-01-01T12:00:00.000+02:00` for instant t. */
-function isoPlus2h(t: number): string {
-  return new Date(t + 120 * MIN).toISOString().slice(0, -1) + "+02:00";
-}
-
-/**
- * `reviews` records from `t0`: time drifting forward, up to 2 min out of order (within the
- * 5-min delay), nested `user`, optional fields missing or of another type, and `invalid` bad
- * messages (no rating, rating as a string, a bad time, not JSON).
- */
-function reviews(t0: number, n: number, rand: () => number): { lines: string[]; invalid: number } {
-  const pickOf = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const lines: string[] = [];
-  let clock = t0, invalid = 0;
-  for (let i = 0; i < n; i++) {
-    clock += Math.floor(rand() * 3000);
-    const t = clock - Math.floor(rand() * 2 * MIN);
-    const user: Record<string, unknown> = { id: `rv-${Math.floor(rand() * 60)}` };
-    const country = pickOf<unknown>(["de", "fr", "us", "jp", undefined, 49, null]);
-    if (country !== undefined) user.country = country;
-    const v: Record<string, unknown> = {
-      review_id: `r-${i}`,
-      product_id: `prod-${String(1 + Math.floor(rand() * 12)).padStart(3, "0")}`,
-      user,
-      rating: pickOf([1, 2, 3, 4, 5, 4.5, 2.5]),
-      created_at: rand() < 0.6 ? t : isoPlus2h(t),
-    };
-    const verified = pickOf<unknown>([true, true, false, undefined, "yes", 1]);
-    if (verified !== undefined) v.verified = verified;
-    let value = JSON.stringify(v);
-    if (i % 97 === 13) {
-      invalid++;
-      const bad = pickOf(["no-rating", "string-rating", "bad-time", "not-json"]);
-      if (bad === "no-rating") delete v.rating;
-      if (bad === "string-rating") v.rating = "5";
-      if (bad === "bad-time") v.created_at = "yesterday";
-      value = bad === "not-json" ? JSON.stringify(value.slice(0, -3)) : JSON.stringify(v);
-    }
-    lines.push(`{"topic":"reviews","key":${JSON.stringify(user.id)},"value":${value}}`);
-  }
-  return { lines, invalid };
-}
 
 /** Runs the CLI in-process with its output silenced. */
 async function eddy(...argv: string[]): Promise<number> {
@@ -170,10 +116,10 @@ beforeAll(async () => {
   const text = readFileSync(generated, "utf8");
   const first = JSON.parse(text.slice(0, text.indexOf("\n"))) as { value: { timestamp: number | string } };
   const t0 = typeof first.value.timestamp === "number" ? first.value.timestamp : Date.parse(first.value.timestamp);
-  const rv = reviews(t0, 3000, prng(7));
-  invalidReviews = rv.invalid;
+  const rv = reviewRecords(t0, 3000, 7);
+  invalidReviews = rv.filter((r) => r.bad).length;
   const input = join(dir, "input.jsonl");
-  writeFileSync(input, text + rv.lines.join("\n") + "\n");
+  writeFileSync(input, text + rv.map((r) => reviewLine("reviews", r)).join("\n") + "\n");
   const example = JSON.parse(readFileSync(join(__dirname, "../../examples/metrics.json"), "utf8")) as MetricsFileJson;
   const file: MetricsFileJson = { inputs: example.inputs, metrics: [...example.metrics, ...EXTRA] };
   definitions = file.metrics;
