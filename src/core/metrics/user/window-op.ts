@@ -53,8 +53,8 @@ export class UserWindowOp implements MetricOp {
     if (m.window.kind === "session") throw new Error(`metric '${m.name}': a session window needs the session operator`);
     this.name = m.name;
     const input = m.input.name;
-    this.where = compileWhere(m.where, input, ctx.columns, ctx.values);
-    this.groups = new GroupKeys(m.groupBy, input, ctx.columns, ctx.values, states.get("groups"));
+    this.where = compileWhere(m.where, input, ctx.columns);
+    this.groups = new GroupKeys(m.groupBy, input, ctx.columns, states.get("groups"));
     const shape: WindowSpec = { sizeMs: m.window.sizeMs, slideMs: m.window.kind === "sliding" ? m.window.slideMs : undefined };
     const part = (name: string, spec: WindowSpec, slot: FieldSlot | undefined, distinct: boolean): Part => ({
       name,
