@@ -68,7 +68,7 @@ export function formatTable(r: {
     }
   }
   if (r.comparisons?.length) {
-    out.push("", "same events through two wasm kernels, batch by batch (million events/s):");
+    out.push("", "paired comparisons: the same events through both, batch by batch (million events/s):");
     for (const c of r.comparisons) {
       const rates = Object.entries(c.rates).map(([name, x]) => `${name} ${m(x)}`).join(", ");
       out.push(`  ${c.kernel} ${c.variant}: ${(c.events / 1e6).toFixed(1)}M events, batch ${k(c.batchSize)}, ${k(c.keys)} keys: ${rates}; ${c.ratioOf} = ${c.medianRatio.toFixed(2)} (median per batch)`);

@@ -15,7 +15,8 @@ import { Dictionary } from "../dictionary";
 import { MAIN_GROUP } from "../metrics/builtin-pack";
 import { MetricRegistry } from "../metrics/registry";
 import type { UserMetrics } from "../metrics/user/definition";
-import { FieldColumns } from "../metrics/user/field-columns";
+import { ACTIONS } from "../events";
+import { type BatchColumn, FieldColumns } from "../metrics/user/field-columns";
 import { BatchBuilder, EventBatch } from "./batch";
 import { diffPipelineConfig, type PipelineConfig, PipelineSettingsError, resolvePipelineConfig, storedPipelineConfig } from "./config";
 import type { KernelFactory } from "./kernel-factory";
@@ -101,7 +102,17 @@ export class Pipeline {
     this.inputs = pipelineInputs(user.inputs);
     this.batch = new EventBatch(capacity);
     this.builder = new BatchBuilder(dicts, (p) => categoryOf(catalog, p));
-    this.columns = new FieldColumns(user.metrics, capacity, dicts.values);
+    // SPEC string fields the batch encodes anyway: user metrics read those columns as they are.
+    const actions = new Dictionary();
+    for (const a of ACTIONS) actions.encode(a); // ids = the batch's action codes
+    const shared = new Map<string, BatchColumn>([
+      ["user_id", { ids: this.batch.user, dict: dicts.users }],
+      ["product_id", { ids: this.batch.product, dict: dicts.products }],
+      ["category", { ids: this.batch.category, dict: dicts.categories }],
+      ["url", { ids: this.batch.url, dict: dicts.urls }],
+      ["action", { ids: this.batch.action, dict: actions }],
+    ]);
+    this.columns = new FieldColumns(user.metrics, capacity, dicts.values, (_, path) => shared.get(path));
     this.wm = new Float64Array(capacity);
     this.late = new Uint32Array(capacity);
     this.definitions = Object.fromEntries(user.metrics.map((m) => [m.name, definitionFingerprint(m)]));

@@ -7,7 +7,6 @@
 import { Dictionary } from "../../dictionary";
 import type { FieldRef } from "./definition";
 import { type FieldColumns, type FieldSlot, NONE } from "./field-columns";
-import type { ValueDictionary } from "./predicate";
 
 /** See the module comment. */
 export class GroupKeys {
@@ -22,7 +21,6 @@ export class GroupKeys {
     groupBy: readonly FieldRef[],
     input: string,
     cols: FieldColumns,
-    private readonly values: ValueDictionary,
     snapshot?: Uint8Array,
   ) {
     this.dict = snapshot ? Dictionary.restore(snapshot) : new Dictionary();
@@ -32,13 +30,14 @@ export class GroupKeys {
       this.keyOf = () => 0;
     } else if (this.slots.length === 1 && this.slots[0].str) {
       const col = this.slots[0].str;
-      this.keyOf = (i) => this.singleString(col[i]);
+      const dict = this.slots[0].dict!;
+      this.keyOf = (i) => this.singleString(col[i], dict);
     } else {
       this.keyOf = (i) => this.dict.encode(JSON.stringify(this.slots.map((s) => this.value(s, i))));
     }
   }
 
-  private singleString(id: number): number {
+  private singleString(id: number, dict: FieldSlot["dict"] & object): number {
     if (id === NONE) {
       if (this.nullGroup < 0) this.nullGroup = this.dict.encode("[null]");
       return this.nullGroup;
@@ -50,14 +49,14 @@ export class GroupKeys {
     }
     let g = this.byValue[id];
     if (g < 0) {
-      g = this.dict.encode(JSON.stringify([this.values.decode(id)]));
+      g = this.dict.encode(JSON.stringify([dict.decode(id)]));
       this.byValue[id] = g;
     }
     return g;
   }
 
   private value(s: FieldSlot, i: number): string | number | boolean | null {
-    if (s.str) return s.str[i] === NONE ? null : this.values.decode(s.str[i]);
+    if (s.str) return s.str[i] === NONE ? null : s.dict!.decode(s.str[i]);
     const v = s.num![i];
     if (Number.isNaN(v)) return null;
     if (s.field.type === "boolean") return v === 1;

@@ -32,7 +32,14 @@ export function resolveMetrics(json: unknown, opts: ParseOptions): UserMetrics {
     out.push({ subject: "file", key: "metrics", expected: "a non-empty list of metrics", found: shown(json.metrics) });
   } else {
     const names = new Set<string>();
+    // A metric over a declared input that has problems cannot be checked against it; the input's
+    // problems are reported, and "no such input" would send the reader looking in the wrong place.
+    const broken = new Set(isObject(json.inputs) ? Object.keys(json.inputs).filter((n) => !inputs.has(n)) : []);
     json.metrics.forEach((m: unknown, i: number) => {
+      if (isObject(m) && typeof m.from === "string" && broken.has(m.from)) {
+        if (typeof m.name === "string") names.add(m.name);
+        return;
+      }
       const metric = validateMetric(m, i, inputs, opts.builtins, names, out);
       if (metric) metrics.push(metric);
     });

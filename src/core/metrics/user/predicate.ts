@@ -6,11 +6,7 @@
 import type { Condition } from "./definition";
 import { type FieldColumns, NONE } from "./field-columns";
 
-/** Encodes and decodes the shared value dictionary's strings. */
-export interface ValueDictionary {
-  encode(s: string): number;
-  decode(id: number): string;
-}
+export type { ValueDictionary } from "./field-columns";
 
 /** True when event `i` of the batch passes. */
 export type Predicate = (i: number) => boolean;
@@ -30,24 +26,41 @@ function compare(op: string, a: number | string, b: number | string): boolean {
   }
 }
 
-function one(c: Condition, input: string, cols: FieldColumns, values: ValueDictionary): Predicate {
+function one(c: Condition, input: string, cols: FieldColumns): Predicate {
   const s = cols.slot(input, c.field);
   if (s.str) {
     const col = s.str;
+    const values = s.dict!;
+    // Constants get their id in the column's own dictionary. A dictionary the batch shares with
+    // others (and, in the browser, with the gateway's) is never added to: a constant no event had
+    // yet has no id, matches nothing, and is looked up again until an event brings it.
+    const idOf = s.shared ? (v: string) => values.lookup(v) : (v: string) => values.encode(v);
     switch (c.op) {
       case "exists":
         return c.value ? (i) => col[i] !== NONE : (i) => col[i] === NONE;
-      case "eq": {
-        const id = values.encode(c.value as string);
-        return (i) => col[i] === id;
-      }
+      case "eq":
       case "ne": {
-        const id = values.encode(c.value as string);
-        return (i) => col[i] !== id;
+        const v = c.value as string;
+        let id = idOf(v) ?? -1;
+        if (c.op === "eq") return (i) => (id >= 0 || (id = idOf(v) ?? -1) >= 0) && col[i] === id;
+        return (i) => (id < 0 && (id = idOf(v) ?? -1) < 0) || col[i] !== id;
       }
       case "in": {
-        const ids = new Set((c.value as string[]).map((v) => values.encode(v)));
-        return (i) => ids.has(col[i]);
+        const ids = new Set<number>();
+        const pending = new Set(c.value as string[]);
+        const resolve = () => {
+          for (const v of pending) {
+            const id = idOf(v);
+            if (id === undefined) continue;
+            ids.add(id);
+            pending.delete(v);
+          }
+        };
+        resolve();
+        return (i) => {
+          if (pending.size > 0) resolve();
+          return ids.has(col[i]);
+        };
       }
       default: {
         const v = c.value as string;
@@ -86,8 +99,8 @@ function one(c: Condition, input: string, cols: FieldColumns, values: ValueDicti
 }
 
 /** Compiles `where` (all conditions must hold) for events of `input`. */
-export function compileWhere(where: readonly Condition[], input: string, cols: FieldColumns, values: ValueDictionary): Predicate {
-  const tests = where.map((c) => one(c, input, cols, values));
+export function compileWhere(where: readonly Condition[], input: string, cols: FieldColumns): Predicate {
+  const tests = where.map((c) => one(c, input, cols));
   if (tests.length === 0) return ALWAYS;
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {

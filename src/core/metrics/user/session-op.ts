@@ -39,8 +39,8 @@ export class UserSessionOp implements MetricOp {
     if (m.window.kind !== "session") throw new Error(`metric '${m.name}': not a session window`);
     this.name = m.name;
     const input = m.input.name;
-    this.where = compileWhere(m.where, input, ctx.columns, ctx.values);
-    this.groups = new GroupKeys(m.groupBy, input, ctx.columns, ctx.values, states.get("groups"));
+    this.where = compileWhere(m.where, input, ctx.columns);
+    this.groups = new GroupKeys(m.groupBy, input, ctx.columns, states.get("groups"));
     for (const a of m.aggregates) {
       if (!a.field) continue;
       const slot = ctx.columns.slot(input, a.field);

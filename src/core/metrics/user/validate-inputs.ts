@@ -77,6 +77,8 @@ export function validateInputs(raw: unknown, out: DefinitionProblem[]): InputDef
       if (!Array.isArray(spec.required)) out.push({ subject, key: "required", expected: "a list of declared field paths", found: shown(spec.required) });
       else {
         for (const p of spec.required) {
+          // A declared path whose type was refused is already reported: no second message for it.
+          if (typeof p === "string" && !fields.has(p) && isObject(spec.fields) && p in spec.fields) continue;
           if (typeof p !== "string" || !fields.has(p)) {
             out.push({ subject, key: "required", expected: `paths declared in fields (${[...fields.keys()].join(", ")})`, found: shown(p) });
           } else if (!required.includes(p)) required.push(p);

@@ -53,8 +53,8 @@ export class UserWindowOp implements MetricOp {
     if (m.window.kind === "session") throw new Error(`metric '${m.name}': a session window needs the session operator`);
     this.name = m.name;
     const input = m.input.name;
-    this.where = compileWhere(m.where, input, ctx.columns, ctx.values);
-    this.groups = new GroupKeys(m.groupBy, input, ctx.columns, ctx.values, states.get("groups"));
+    this.where = compileWhere(m.where, input, ctx.columns);
+    this.groups = new GroupKeys(m.groupBy, input, ctx.columns, states.get("groups"));
     const shape: WindowSpec = { sizeMs: m.window.sizeMs, slideMs: m.window.kind === "sliding" ? m.window.slideMs : undefined };
     const part = (name: string, spec: WindowSpec, slot: FieldSlot | undefined, distinct: boolean): Part => ({
       name,
@@ -76,7 +76,9 @@ export class UserWindowOp implements MetricOp {
         this.parts.push(part(name, { ...shape, distinct: true }, slot, true));
       } else {
         const fns = new Set(m.aggregates.filter((x) => x.field?.path === a.field!.path).map((x) => x.fn));
-        const spec: WindowSpec = { ...shape, sum: fns.has("sum") || fns.has("avg"), min: fns.has("min"), max: fns.has("max"), floatSum: !slot.cents };
+        const sum = fns.has("sum") || fns.has("avg");
+        // floatSum only says how a kept sum adds: a field with only min / max keeps no sum.
+        const spec: WindowSpec = { ...shape, sum, min: fns.has("min"), max: fns.has("max"), floatSum: sum && !slot.cents };
         this.parts.push(part(name, spec, slot, false));
       }
     }
