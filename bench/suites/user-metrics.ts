@@ -16,7 +16,7 @@
  * No per-kernel variants: only compare() (the harness prints it with the paired comparisons).
  */
 import { validate, type TopicKind } from "../../src/core/events";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import type { MetricsFileJson } from "../../src/core/metrics/user/definition";
 import { resolveMetrics } from "../../src/core/metrics/user/parse";
 import { wasmKernels } from "../../src/core/pipeline/kernel-factory";
@@ -24,6 +24,8 @@ import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { instantiateCore } from "../../src/core/wasm";
 import { EventSource } from "../../src/server/generator";
 import type { BenchSuite, ComparisonReport } from "../suite";
+
+const METRIC_NAMES = MetricRegistry.builtin().names;
 
 const BATCH = 16_384;
 const WARM = 3;

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import type { MetricsFileJson } from "../../src/core/metrics/user/definition";
 import { main } from "../../src/server/cli";
 import { type GeneratedRecord, jsonlLine } from "../../src/server/generator";
@@ -20,6 +20,8 @@ import { createTopic, expectExactlyOnce, readCommitted } from "../helpers/kafka-
 import { records } from "../helpers/pipeline";
 import { reviewLine, reviewRecords, type ReviewRecord } from "../helpers/reviews-fixture";
 import { produce, runChild, runTopics, topicFlags, type RunTopics } from "../helpers/run-kafka";
+
+const METRIC_NAMES = MetricRegistry.builtin().names;
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-udm-kafka-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

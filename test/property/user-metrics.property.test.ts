@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { categoryOf, DEFAULT_CATALOG } from "../../src/core/catalog";
 import { ACTIONS, DEVICES, validate, type TopicKind } from "../../src/core/events";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import { groupOfInput } from "../../src/core/metrics/user/declare";
 import type { AggregateJson, ConditionJson, MetricJson, MetricsFileJson, UserMetrics, WindowJson } from "../../src/core/metrics/user/definition";
 import { resolveMetrics } from "../../src/core/metrics/user/parse";
@@ -21,6 +21,8 @@ import { Pipeline, type PipelineOptions } from "../../src/core/pipeline/pipeline
 import type { OutputRow } from "../../src/core/pipeline/rows";
 import { referenceUserMetrics, type ReferenceEvent } from "../../src/core/reference/user-metrics";
 import { instantiateCore } from "../../src/core/wasm";
+
+const METRIC_NAMES = MetricRegistry.builtin().names;
 
 let kernels: KernelFactory;
 beforeAll(async () => {

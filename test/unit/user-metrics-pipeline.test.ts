@@ -7,12 +7,14 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateValue } from "../../src/core/events";
-import { METRIC_NAMES } from "../../src/core/metrics/schema";
+import { MetricRegistry } from "../../src/core/metrics/registry";
 import { resolveMetrics } from "../../src/core/metrics/user/parse";
 import { wasmKernels, type KernelFactory } from "../../src/core/pipeline/kernel-factory";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import type { OutputRow } from "../../src/core/pipeline/rows";
 import { instantiateCore } from "../../src/core/wasm";
+
+const METRIC_NAMES = MetricRegistry.builtin().names;
 
 let kernels: KernelFactory;
 beforeAll(async () => {
