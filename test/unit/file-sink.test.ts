@@ -57,22 +57,23 @@ describe("FileSink output", () => {
 
     // DuckDB as an independent reader: the types parquet-encode.ts documents, exact values.
     const t = await readParquet(join(out, "product_activity", partName(7)));
+    // Every column nullable, as Spark writes Parquet: a value a column cannot hold reads null.
     expect(t.schema).toEqual([
-      { name: "window_start", type: "TIMESTAMP WITH TIME ZONE", nullable: false },
-      { name: "window_end", type: "TIMESTAMP WITH TIME ZONE", nullable: false },
-      { name: "product_id", type: "VARCHAR", nullable: false },
-      { name: "views", type: "BIGINT", nullable: false },
-      { name: "clicks", type: "BIGINT", nullable: false },
-      { name: "add_to_carts", type: "BIGINT", nullable: false },
-      { name: "purchases", type: "BIGINT", nullable: false },
-      { name: "revenue", type: "DECIMAL(18,2)", nullable: false },
+      { name: "window_start", type: "TIMESTAMP WITH TIME ZONE", nullable: true },
+      { name: "window_end", type: "TIMESTAMP WITH TIME ZONE", nullable: true },
+      { name: "product_id", type: "VARCHAR", nullable: true },
+      { name: "views", type: "BIGINT", nullable: true },
+      { name: "clicks", type: "BIGINT", nullable: true },
+      { name: "add_to_carts", type: "BIGINT", nullable: true },
+      { name: "purchases", type: "BIGINT", nullable: true },
+      { name: "revenue", type: "DECIMAL(18,2)", nullable: true },
       { name: "conversion_rate", type: "DOUBLE", nullable: true },
     ]);
     // Money comes back as exact currency units (cents / 100 with two decimals), times as epoch ms.
     expect(t.rows).toEqual(activity.map(({ metric: _, ...r }) => ({ ...r, revenue: `${Math.trunc((r.revenue as number) / 100)}.${String((r.revenue as number) % 100).padStart(2, "0")}` })));
 
     const tt = await readParquet(join(out, "traffic", partName(7)));
-    expect(tt.schema.find((f) => f.name === "top_urls")).toEqual({ name: "top_urls", type: "JSON", nullable: false });
+    expect(tt.schema.find((f) => f.name === "top_urls")).toEqual({ name: "top_urls", type: "JSON", nullable: true });
     expect(tt.schema.filter((f) => f.name.startsWith("window_")).map((f) => f.type)).toEqual(["TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE"]);
     const { metric: _m, top_urls, ...trafficScalars } = traffic;
     expect(tt.rows).toEqual([{ ...trafficScalars, top_urls: expect.any(String) }]);

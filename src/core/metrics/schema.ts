@@ -132,7 +132,8 @@ export const METRIC_KEYS: Record<MetricName, string[]> = {
 /** Renders a row value for JSON output: timestamps as ISO-8601 UTC, cents as currency units. */
 export function jsonValue(type: FieldType, v: unknown): unknown {
   if (v === null || v === undefined) return null;
-  if (type === "timestamp") return new Date(v as number).toISOString();
+  // A time Date cannot render (NaN, beyond ±8.64e15 ms) is null rather than a crash of the sink.
+  if (type === "timestamp") return Number.isFinite(new Date(v as number).getTime()) ? new Date(v as number).toISOString() : null;
   if (type === "cents") return (v as number) / 100;
   return v;
 }

@@ -11,7 +11,10 @@ import { instantiateCore } from "../../core/wasm";
 import { helpText, UsageError } from "../args";
 import { FileCheckpointStore } from "../checkpoint/file-checkpoint-store";
 import { KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
+import { kafkaConfigError } from "../io/config-errors";
 import type { CheckpointStore, Sink, Source } from "../io/types";
+import { ensureWritableDir } from "../io/writable-dir";
+import { humanDuration } from "../human-duration";
 import { createKafka } from "../kafka/client";
 import { waitForBroker } from "../kafka/reachable";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
@@ -118,6 +121,7 @@ export async function buildRun(
     checkpointIntervalMs: cfg.checkpointIntervalMs,
     triggerMs: cfg.triggerMs,
     maxPoll: cfg.pollRecords,
+    maxFutureSkewMs: cfg.maxFutureSkewMs,
     metrics,
     log: term.log,
     ...extra,
@@ -138,6 +142,9 @@ export async function run(argv: string[]): Promise<number> {
   // One metrics registry and one terminal for the whole process, across in-process restarts.
   const term = new RunTerminal(cfg);
   const log = term.log;
+  // Folders that cannot be written fail at once (exit 2), before anything connects or is read.
+  if (fileFormats(cfg.sinks)) await ensureWritableDir(cfg.output, "--output");
+  if (!cfg.sinks.includes("kafka")) await ensureWritableDir(cfg.checkpointDir, "--checkpoint-dir");
   // A broker that cannot be reached at start is a clear error at once, never a restart loop: the
   // supervisor below is for failures after a first successful connection.
   if (!cfg.input || cfg.sinks.includes("kafka")) {
@@ -171,17 +178,28 @@ export async function run(argv: string[]): Promise<number> {
     // Supervisor: a failed run (broker lost past the source's deadline, a transaction that could not
     // commit) restarts from the last checkpoint, which is exactly what a process restart would do,
     // with back-off; it gives up after --max-restarts failures in a row without a new checkpoint.
+    // Errors no retry can fix (a read-only folder, a refused topic name: io/config-errors.ts) end
+    // the run at once instead, with exit code 2.
     for (;;) {
       try {
         await built.runner.run();
         break;
-      } catch (err) {
+      } catch (caught) {
+        const err = kafkaConfigError(caught) ?? caught;
         await built.runner.close().catch(() => {});
         if (built.runner.committed > 0) failures = 0;
         failures++;
         if (stopping || err instanceof UsageError || err instanceof CheckpointRestoreError || failures > cfg.maxRestarts) throw err;
         const backoff = Math.min(30_000, 500 * 2 ** failures);
-        log("restart", { level: "warn", error: err instanceof Error ? err.message : String(err), attempt: failures, of: cfg.maxRestarts, inMs: backoff });
+        const error = err instanceof Error ? err.message : String(err);
+        log("restart", {
+          level: "warn",
+          msg: `attempt ${failures}/${cfg.maxRestarts}: ${error}; restarting from the last checkpoint in ${humanDuration(backoff)}`,
+          error,
+          attempt: failures,
+          of: cfg.maxRestarts,
+          inMs: backoff,
+        });
         await sleep(backoff);
         if (stopping) throw err;
         built = await buildRun(cfg, {}, metrics, term);

@@ -4,7 +4,7 @@
  * {@link CheckpointStore} (two-phase, see src/server/io/types.ts). Update rows go to sinks that
  * take them every `triggerMs`.
  */
-import { type TopicKind, validate } from "../../core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound, type TopicKind, validate } from "../../core/events";
 import { PipelineSettingsError } from "../../core/pipeline/config";
 import type { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
@@ -15,6 +15,7 @@ import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessag
 import { humanDuration } from "../human-duration";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
+import { SumOverflowWatch } from "./sum-overflow";
 
 export { CheckpointRestoreError, CheckpointSettingsError } from "./restore-errors";
 
@@ -34,6 +35,12 @@ export interface RunnerOptions {
   triggerMs: number;
   /** Records per poll (default 10,000). */
   maxPoll?: number;
+  /**
+   * An event stamped further than this ahead of the wall clock is invalid (default 1 h), as in
+   * Beam's allowed timestamp skew: one far-future event would otherwise carry the watermark past
+   * every real one for good. Only the future is bounded; replays of old data are unaffected.
+   */
+  maxFutureSkewMs?: number;
   /** Wall clock (injectable for tests). */
   now?: () => number;
   /**
@@ -71,10 +78,15 @@ export class Runner {
   private pollBehind: number[] = [];
   private warnedLate = false;
   private restoredEpoch: number | undefined;
+  /** Wall-clock bound on event time, renewed once per poll. */
+  private readonly future: FutureBound;
+  private readonly overflows: SumOverflowWatch;
 
   constructor(private readonly o: RunnerOptions) {
     this.now = o.now ?? Date.now;
     this.stats = newRunStats(this.now());
+    this.future = { now: this.now(), maxFutureSkewMs: o.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
+    this.overflows = new SumOverflowWatch(o.metrics, o.log);
   }
 
   /** Current pipeline (after `run` started). */
@@ -138,6 +150,7 @@ export class Runner {
         break;
       }
       const t0 = this.now();
+      this.future.now = t0;
       for (const r of recs) this.ingest(r, wallForWatermark);
       this.flush(wallForWatermark());
       this.checkLate(log);
@@ -172,10 +185,11 @@ export class Runner {
     this.stats.eventsIn++;
     this.polledPerTopic.set(r.topic, (this.polledPerTopic.get(r.topic) ?? 0) + 1);
     const kind = this.o.topics[r.topic];
-    const v = kind ? validate(kind, r.value ?? "") : undefined;
+    const v = kind ? validate(kind, r.value ?? "", { future: this.future }) : undefined;
     if (!v || !v.ok) {
       this.stats.invalid++;
       this.o.metrics?.invalid.inc({ topic: r.topic });
+      if (v?.future) this.o.metrics?.future.inc({ topic: r.topic });
       this.o.metrics?.sideOut.inc({ kind: "dlq" });
       const reason = v ? v.reason : r.topic === MALFORMED_TOPIC ? "not a record: the line is not a {\"topic\", \"key\", \"value\"} JSON object" : `topic '${r.topic}' is not an input topic of this pipeline`;
       this.epoch.dlq.push({ record: r, reason });
@@ -256,6 +270,7 @@ export class Runner {
       this.epoch.rows.push(row);
       counts.set(row.metric, (counts.get(row.metric) ?? 0) + 1);
     }
+    this.overflows.check(rows);
     for (const [metric, n] of counts) {
       this.stats.rowsOut[metric] = (this.stats.rowsOut[metric] ?? 0) + n;
       this.o.metrics?.rowsOut.inc({ metric }, n);
