@@ -195,7 +195,8 @@ function typeName(v: unknown): string {
 }
 
 function show(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : String(v);
+  // Never String() an object: `{"toString": ""}` is valid JSON and String() of it throws.
+  const s = typeof v === "string" || (typeof v === "object" && v !== null) ? JSON.stringify(v) : String(v);
   return s.length > 64 ? s.slice(0, 64) + "…" : s;
 }
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validate } from "../../src/core/events";
+import { validate } from "../helpers/pipeline";
 import { toJsonRow } from "../../src/core/metrics/schema";
 import type { OutputRow } from "../../src/core/pipeline/rows";
 import { main } from "../../src/server/cli";

@@ -3,12 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { categoryBand, DEFAULT_CATALOG, loadCatalog } from "../../src/core/catalog";
-import { parseTimestamp, validate, type TopicKind } from "../../src/core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, parseTimestamp, validate as validateAt, type TopicKind } from "../../src/core/events";
 import { run } from "../../src/server/commands/generate";
 import { usersForRate } from "../../src/server/generator/model";
 import { EventSource, jsonlLine, type GeneratedRecord, type SourceOptions } from "../../src/server/generator/source";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-gen-"));
+
+/** Validation as the runner does it: with the wall-clock bound on event time. */
+function validate(kind: TopicKind, text: string) {
+  return validateAt(kind, text, { future: { now: Date.now(), maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS } });
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function eventTimeOf(r: GeneratedRecord): number {
@@ -129,7 +134,10 @@ describe("EventSource", () => {
     }
     // Every SPEC invalid case is exercised.
     expect([...kinds].sort()).toEqual(
-      ["bad-amount", "bad-timestamp", "missing-field", "non-finite-amount", "not-json", "unknown-action", "unknown-device", "wrong-type"],
+      [
+        "bad-amount", "bad-timestamp", "future-timestamp", "huge-amount", "long-id", "long-url", "missing-field", "non-finite-amount",
+        "not-json", "unknown-action", "unknown-device", "wrong-type",
+      ],
     );
   });
 

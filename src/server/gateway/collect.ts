@@ -97,7 +97,6 @@ export function mountCollect(app: Hono, source: GatewaySource, metrics: GatewayM
   });
   const trustProxy = opts.trustProxy ?? false;
   const maxFutureSkewMs = opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
-  const now = opts.now ?? Date.now;
   const topic = source.topics.find((t) => t.kind === "clickstream")!.name;
   const batcher = new CollectBatcher(source, topic, opts.batchMs ?? 50, opts.batchSize ?? 500);
   const reject = (c: Context, status: 400 | 413 | 415 | 429, reason: string, error: string, index?: number) => {
@@ -132,7 +131,8 @@ export function mountCollect(app: Hono, source: GatewaySource, metrics: GatewayM
       if (list.length === 0) return reject(c, 400, "empty", "no events");
       if (list.length > maxEvents) return reject(c, 413, "count", `more than ${maxEvents} events in one request`);
       const out: OutgoingMessage[] = [];
-      const future = { now: now(), maxFutureSkewMs };
+      // The wall clock itself, not `opts.now` (a test clock for the rate limiter).
+      const future = { now: Date.now(), maxFutureSkewMs };
       for (let i = 0; i < list.length; i++) {
         const v = validateValue("clickstream", list[i], { future });
         if (!v.ok) return reject(c, 400, "invalid", `event ${i}: ${v.reason}`, i);

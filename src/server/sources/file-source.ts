@@ -168,7 +168,7 @@ export class FileSource implements Source {
       // A missing or unreadable input stays so however often it is retried.
       const code = (err as NodeJS.ErrnoException).code;
       const cause = code === "ENOENT" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EISDIR" ? "it is a folder" : undefined;
-      if (cause) throw new ConfigError(`--input ${this.options.path}: cannot read it: ${cause} (${code}). Fix: pass an existing JSONL file (e.g. one written by \`eddy generate --output\`).`);
+      if (cause) throw new ConfigError(`--input ${this.options.path}: cannot read it: ${cause} (${code}). Fix: pass an existing JSONL file (e.g. one written by \`eddy generate --out FILE.jsonl\`).`);
       throw err;
     }
   }
