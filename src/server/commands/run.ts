@@ -11,16 +11,15 @@ import { instantiateCore } from "../../core/wasm";
 import { helpText, UsageError } from "../args";
 import { FileCheckpointStore } from "../checkpoint/file-checkpoint-store";
 import { KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
-import { kafkaConfigError } from "../io/config-errors";
 import type { CheckpointStore, Sink, Source } from "../io/types";
 import { ensureWritableDir } from "../io/writable-dir";
-import { humanDuration } from "../human-duration";
 import { createKafka } from "../kafka/client";
 import { waitForBroker } from "../kafka/reachable";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
 import { fileFormats, parseRunConfig, RUN_FLAGS, RUN_SECTIONS, type RunConfig } from "../runner/run-config";
-import { CheckpointRestoreError, Runner, type RunnerOptions } from "../runner/runner";
+import { Runner, type RunnerOptions } from "../runner/runner";
+import { supervise } from "../runner/supervisor";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { FileSink } from "../sinks/file-sink";
 import { KafkaSink } from "../sinks/kafka-sink";
@@ -85,8 +84,6 @@ function bindGauges(metrics: RunnerMetrics, current: () => { runner: Runner; sou
     stateBytes: () => current().runner.stateBytes,
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A runner wired from a {@link RunConfig}, not yet started. */
 export interface BuiltRun {
@@ -173,38 +170,14 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const t0 = Date.now();
-  let failures = 0;
   try {
-    // Supervisor: a failed run (broker lost past the source's deadline, a transaction that could not
-    // commit) restarts from the last checkpoint, which is exactly what a process restart would do,
-    // with back-off; it gives up after --max-restarts failures in a row without a new checkpoint.
-    // Errors no retry can fix (a read-only folder, a refused topic name: io/config-errors.ts) end
-    // the run at once instead, with exit code 2.
-    for (;;) {
-      try {
-        await built.runner.run();
-        break;
-      } catch (caught) {
-        const err = kafkaConfigError(caught) ?? caught;
-        await built.runner.close().catch(() => {});
-        if (built.runner.committed > 0) failures = 0;
-        failures++;
-        if (stopping || err instanceof UsageError || err instanceof CheckpointRestoreError || failures > cfg.maxRestarts) throw err;
-        const backoff = Math.min(30_000, 500 * 2 ** failures);
-        const error = err instanceof Error ? err.message : String(err);
-        log("restart", {
-          level: "warn",
-          msg: `attempt ${failures}/${cfg.maxRestarts}: ${error}; restarting from the last checkpoint in ${humanDuration(backoff)}`,
-          error,
-          attempt: failures,
-          of: cfg.maxRestarts,
-          inMs: backoff,
-        });
-        await sleep(backoff);
-        if (stopping) throw err;
-        built = await buildRun(cfg, {}, metrics, term);
-      }
-    }
+    // Restarts from the last checkpoint after a failure; configuration errors end it at once.
+    await supervise(built.runner, {
+      next: async () => (built = await buildRun(cfg, {}, metrics, term)).runner,
+      maxRestarts: cfg.maxRestarts,
+      log,
+      stopping: () => stopping,
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
