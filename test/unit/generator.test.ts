@@ -55,6 +55,25 @@ describe("eddy generate --out", () => {
     expect(Math.abs(parseTimestamp(first.value.timestamp)! - Date.UTC(2026, 0, 1))).toBeLessThan(3_600_000);
   });
 
+  it.each([
+    [["--speed", "max", "--count", "20000"]],
+    [["--speed", "60", "--rate", "20000", "--count", "4000"]],
+    [["--speed", "max", "--rate", "max", "--start", "-1h", "--count", "20000"]],
+  ])("accelerated (%j): no event is ahead of the wall clock, so none trips the allowed future skew", async (args) => {
+    const file = join(dir, `speed-${args.join("")}.jsonl`);
+    expect((await cli([...args, "--out", file])).code).toBe(0);
+    const wall = Date.now();
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { topic: TopicKind; value: unknown });
+    expect(lines.length).toBeGreaterThan(3000);
+    let latest = -Infinity;
+    for (const l of lines) {
+      const v = validateAt(l.topic, JSON.stringify(l.value), { future: { now: wall, maxFutureSkewMs: 0 } });
+      expect(v.ok, JSON.stringify(l.value)).toBe(true);
+      if (v.ok) latest = Math.max(latest, v.t);
+    }
+    expect(latest).toBeLessThanOrEqual(wall);
+  });
+
   it("writes {topic,key,value} lines: value is the event, or a string for a malformed message", () => {
     const recs = take({ invalidFraction: 0.3 }, 3000);
     const raw = recs.find((r) => r.raw)!;
