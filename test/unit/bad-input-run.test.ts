@@ -94,8 +94,10 @@ async function runScript(script: Array<{ wall: number; records: SourceRecord[] }
   source.stop = () => runner.stop();
   await runner.run();
   await runner.close();
-  const all = <K extends "rows" | "dlq" | "late">(k: K) => sink.epochs.flatMap((e) => e[k] as Epoch[K]);
-  return { runner, rows: all("rows"), dlq: all("dlq"), late: all("late"), metrics: metrics.registry.render(), logs };
+  const rows = sink.epochs.flatMap((e) => e.rows);
+  const dlq = sink.epochs.flatMap((e) => e.dlq);
+  const late = sink.epochs.flatMap((e) => e.late);
+  return { runner, rows, dlq, late, metrics: metrics.registry.render(), logs };
 }
 
 describe("a far-future timestamp", () => {
