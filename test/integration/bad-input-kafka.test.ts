@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/server/cli";
 import { type GeneratedRecord, jsonlLine } from "../../src/server/generator";
 import { INVALID_KINDS } from "../../src/server/generator/inject";
-import { maxMessageBytes } from "../../src/server/kafka/topics";
+import { maxMessageBytes, SIDE_HEADROOM_BYTES } from "../../src/server/kafka/topics";
 import { LinearPartitioner } from "../../src/server/kafka/partitioner";
 import { testBrokers, testKafka } from "../helpers/kafka";
 import { expectExactlyOnce, readCommitted, readCommittedRaw } from "../helpers/kafka-io";
@@ -85,25 +85,35 @@ const clickOf = (i: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ event_id: `e${i}`, user_id: `u${i}`, product_id: "prod-001", action: "view", timestamp: NOW - 60_000 + i, ...extra });
 
 describe("dead letters larger than the broker's default message size", () => {
-  it("a 2 MB invalid message on a topic allowing 3 MB reaches a DLQ created with 3 MB, whole; the job finishes", async () => {
+  it("a 2 MB invalid message on a topic allowing 3 MB reaches a DLQ created with 3 MB (plus room for headers), whole; the job finishes", async () => {
     const kafka = testKafka();
     const t = runTopics("dlq-3mb");
     await createTopics(kafka, t, { "max.message.bytes": String(3 * MB) });
     const big = Buffer.from(`{"event_id":"e","user_id":"u","product_id":"${"x".repeat(2 * MB)}`); // cut: not JSON
-    await send(kafka, [[t.clickstream, { key: "u-big", value: Buffer.from(clickOf(1)) }], [t.clickstream, { key: "u-big", value: big }], [t.clickstream, { key: "u2", value: Buffer.from(clickOf(2)) }]]);
+    const nearLimit = Buffer.from("y".repeat(3 * MB - 128)); // as large as the input topic takes
+    await send(kafka, [
+      [t.clickstream, { key: "u-big", value: Buffer.from(clickOf(1)) }],
+      [t.clickstream, { key: "u-big", value: big }],
+      [t.clickstream, { key: "u2", value: Buffer.from(clickOf(2)) }],
+      [t.clickstream, { key: "u3", value: nearLimit }],
+    ]);
     const { code, done } = await runUntilEnd(t);
     expect(code).toBe(0);
-    expect(done).toMatchObject({ eventsIn: 3, valid: 2, invalid: 1 });
+    expect(done).toMatchObject({ eventsIn: 4, valid: 2, invalid: 2 });
     const admin = kafka.admin();
     await admin.connect();
     const limits = await maxMessageBytes(admin, [`${t.clickstream}.dlq`]).finally(() => admin.disconnect());
-    expect(limits.get(`${t.clickstream}.dlq`)).toBe(3 * MB);
-    const dlq = await readCommittedRaw(kafka, `${t.clickstream}.dlq`);
-    expect(dlq).toHaveLength(1);
+    expect(limits.get(`${t.clickstream}.dlq`)).toBe(3 * MB + SIDE_HEADROOM_BYTES);
+    const dlq = (await readCommittedRaw(kafka, `${t.clickstream}.dlq`)).sort((x, y) => Number(x.headers["eddy-source-offset"]) - Number(y.headers["eddy-source-offset"]));
+    expect(dlq).toHaveLength(2);
     expect(dlq[0].value!.equals(big)).toBe(true);
     expect(dlq[0].key!.toString()).toBe("u-big");
-    expect(dlq[0].headers["eddy-error"]).toMatch(/^not valid JSON/);
-    expect(dlq[0].headers["eddy-truncated"]).toBeUndefined();
+    expect(dlq[1].value!.equals(nearLimit)).toBe(true);
+    expect(dlq[1].key!.toString()).toBe("u3");
+    for (const r of dlq) {
+      expect(r.headers["eddy-error"]).toMatch(/^not valid JSON/);
+      expect(r.headers["eddy-truncated"]).toBeUndefined();
+    }
   });
 
   it("a DLQ topic that allows less than its source gets the record cut to fit, with its original size and the reason; the job finishes", async () => {

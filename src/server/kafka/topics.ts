@@ -9,6 +9,11 @@ import type { Admin, Kafka } from "kafkajs";
 // kafkajs's ConfigResourceTypes.TOPIC (a const enum in its types, so not importable as a value).
 const TOPIC_RESOURCE = 2;
 const MAX_MESSAGE_BYTES = "max.message.bytes";
+/**
+ * Added to the source's limit for its side topics: a side record carries the source's record plus
+ * eddy's headers (reason, source topic, partition, offset), a few hundred bytes at most.
+ */
+export const SIDE_HEADROOM_BYTES = 8192;
 
 /** One topic to create if missing. */
 export interface TopicSpec {
@@ -120,7 +125,7 @@ export class TopicRegistry {
 
   /**
    * Ensures side-output topics exist, creating each missing one with its source topic's
-   * `max.message.bytes` (when the source is a Kafka topic), and learns every side topic's own
+   * `max.message.bytes` plus {@link SIDE_HEADROOM_BYTES} (when the source is a Kafka topic), and learns every side topic's own
    * limit (an existing one keeps its settings, which may be smaller): see {@link limitOf}.
    */
   async ensureSide(sides: Iterable<SideTopic>): Promise<void> {
@@ -136,7 +141,7 @@ export class TopicRegistry {
         admin,
         missing.map((topic) => {
           const limit = sourceLimits.get(todo.get(topic)!);
-          return { topic, numPartitions: this.numPartitions, config: limit ? { [MAX_MESSAGE_BYTES]: String(limit) } : undefined };
+          return { topic, numPartitions: this.numPartitions, config: limit ? { [MAX_MESSAGE_BYTES]: String(limit + SIDE_HEADROOM_BYTES) } : undefined };
         }),
       );
       for (const t of missing) this.known.add(t);
