@@ -136,6 +136,27 @@ describe("FileSink output", () => {
     await expect(sink.prepare(epochData(2))).rejects.toThrow(/not finished/);
   });
 
+  it("writes values a column cannot hold exactly (an overflowed sum's NaN, ±Infinity, beyond 2^53) as null in JSONL and Parquet, never failing the epoch", async () => {
+    const out = tmp();
+    const sink = new FileSink({ dir: out });
+    await sink.recover(undefined);
+    const rows: OutputRow[] = [
+      { metric: "orders_metrics", window_start: W, window_end: W + 60_000, product_id: "prod-001", product_name: null, order_count: 10, total_revenue: NaN, avg_order_value: NaN },
+      { metric: "category_revenue", window_start: W, window_end: W + 300_000, category: "books", revenue: Infinity, transactions: 2, avg_amount: -Infinity },
+      { metric: "processed_orders", order_id: "o1", user_id: "u1", product_id: "prod-001", product_name: "x", amount: 9e17, timestamp: W },
+    ];
+    await publish(sink, { id: 3, rows, dlq: [], late: [] });
+    const json = (m: string) => JSON.parse(readFileSync(join(out, `${m}.jsonl`), "utf8"));
+    expect(json("orders_metrics")).toMatchObject({ order_count: 10, total_revenue: null, avg_order_value: null });
+    expect(json("category_revenue")).toMatchObject({ transactions: 2, revenue: null, avg_amount: null });
+    const om = await readParquet(join(out, "orders_metrics", partName(3)));
+    expect(om.rows).toEqual([{ window_start: W, window_end: W + 60_000, product_id: "prod-001", product_name: null, order_count: 10, total_revenue: null, avg_order_value: null }]);
+    const cr = await readParquet(join(out, "category_revenue", partName(3)));
+    expect(cr.rows[0]).toMatchObject({ revenue: null, transactions: 2, avg_amount: null });
+    const po = await readParquet(join(out, "processed_orders", partName(3)));
+    expect(po.rows[0]).toMatchObject({ order_id: "o1", amount: null, timestamp: W });
+  });
+
   it("rejects rows that do not fit the metric's schema", async () => {
     const sink = new FileSink({ dir: tmp() });
     await sink.recover(undefined);
