@@ -5,6 +5,9 @@
  * directly, allocates nothing beyond `JSON.parse` and the result object on success, and only
  * builds a reason string when a message is rejected.
  */
+import { type FutureBound, futureError, MAX_AMOUNT, MAX_ID_BYTES, MAX_URL_BYTES, tooLong } from "./event-limits";
+
+export { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound, MAX_AMOUNT, MAX_ID_BYTES, MAX_URL_BYTES } from "./event-limits";
 
 /** The three input streams; the default topic names equal these kinds. */
 export const TOPIC_KINDS = ["clickstream", "transactions", "orders"] as const;
@@ -63,7 +66,7 @@ export type EventOf<K extends TopicKind> = K extends "clickstream"
     : OrderEvent;
 
 /** Outcome of {@link validate}: the typed event and its event time, or a readable reason. */
-export type Validation<E> = { ok: true; event: E; t: number } | { ok: false; reason: string };
+export type Validation<E> = { ok: true; event: E; t: number } | { ok: false; reason: string; future?: true };
 
 // The range of ECMAScript Date, so that every accepted instant can be rendered as ISO-8601.
 const MAX_MS = 8.64e15;
@@ -203,16 +206,18 @@ type Obj = Record<string, unknown>;
 
 function requireId(o: Obj, f: string): string | undefined {
   const v = o[f];
-  if (typeof v === "string" && v.length > 0) return undefined;
+  if (typeof v === "string" && v.length > 0) return v.length * 3 <= MAX_ID_BYTES ? undefined : tooLong(f, v, MAX_ID_BYTES);
   if (v === undefined || v === null) return `missing required field '${f}'`;
   if (typeof v === "string") return `required field '${f}' is empty`;
   return `field '${f}' must be a string, got ${typeName(v)}`;
 }
 
-// Optional fields: absent or null are fine (null is normalised to absent); otherwise a string.
-function optionalString(o: Obj, f: string): string | undefined {
+// Optional fields: absent or null are fine (null is normalised to absent); otherwise a string of
+// at most `limit` bytes.
+function optionalString(o: Obj, f: string, limit = MAX_ID_BYTES): string | undefined {
   const v = o[f];
-  if (v === undefined || typeof v === "string") return undefined;
+  if (v === undefined) return undefined;
+  if (typeof v === "string") return v.length * 3 <= limit ? undefined : tooLong(f, v, limit);
   if (v === null) {
     o[f] = undefined;
     return undefined;
@@ -222,9 +227,10 @@ function optionalString(o: Obj, f: string): string | undefined {
 
 function amountError(o: Obj): string | undefined {
   const v = o.amount;
-  if (typeof v === "number" && v > 0 && Number.isFinite(v)) return undefined;
+  if (typeof v === "number" && v > 0 && v < MAX_AMOUNT) return undefined;
+  if (typeof v === "number" && v >= MAX_AMOUNT && Number.isFinite(v)) return `amount must be less than 10^13 currency units (cents must stay exact), got ${v}`;
   if (v === undefined || v === null) return "missing required field 'amount'";
-  if (typeof v !== "number") return `amount must be a finite number > 0, got ${typeName(v)} ${show(v)}`;
+  if (typeof v !== "number") return `amount must be a finite number > 0, got ${typeof v === "object" && v !== null ? `an ${typeName(v)}` : `${typeName(v)} ${show(v)}`}`;
   return `amount must be a finite number > 0, got ${v}`;
 }
 
@@ -236,7 +242,7 @@ function check(kind: TopicKind, o: Obj): string | undefined {
       const a = o.action;
       if (typeof a !== "string") return a == null ? "missing required field 'action'" : `field 'action' must be a string, got ${typeName(a)}`;
       if (!ACTION_SET.has(a)) return `unknown action ${show(a)} (expected one of ${ACTIONS.join(", ")})`;
-      if ((e = optionalString(o, "category") ?? optionalString(o, "url") ?? optionalString(o, "session_id"))) return e;
+      if ((e = optionalString(o, "category") ?? optionalString(o, "url", MAX_URL_BYTES) ?? optionalString(o, "session_id"))) return e;
       if ((e = optionalString(o, "device") ?? optionalString(o, "browser"))) return e;
       const dev = o.device;
       if (dev !== undefined && !DEVICE_SET.has(dev as string)) return `unknown device ${show(dev)} (expected one of ${DEVICES.join(", ")})`;
@@ -251,11 +257,17 @@ function check(kind: TopicKind, o: Obj): string | undefined {
   }
 }
 
+/** Options of {@link validate} and {@link validateValue}. */
+export interface ValidateOptions {
+  /** Rejects events stamped further ahead of the wall clock than allowed (none when absent). */
+  future?: FutureBound;
+}
+
 /**
  * Validates an already-parsed JSON value as an event of `kind` (e.g. a JSONL record's
  * `value`). Extra fields are kept and ignored, as Spark does when reading with a schema.
  */
-export function validateValue<K extends TopicKind>(kind: K, value: unknown): Validation<EventOf<K>> {
+export function validateValue<K extends TopicKind>(kind: K, value: unknown, opts?: ValidateOptions): Validation<EventOf<K>> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, reason: `not a JSON object (got ${typeName(value)})` };
   }
@@ -265,6 +277,8 @@ export function validateValue<K extends TopicKind>(kind: K, value: unknown): Val
   if (o.timestamp === undefined || o.timestamp === null) return { ok: false, reason: "missing required field 'timestamp'" };
   const t = timestampError(o.timestamp);
   if (typeof t === "string") return { ok: false, reason: t };
+  const ahead = opts?.future && futureError(t, opts.future);
+  if (ahead) return { ok: false, reason: ahead, future: true };
   return { ok: true, event: o as unknown as EventOf<K>, t };
 }
 
@@ -293,9 +307,11 @@ export function parseMessage(raw: string | Uint8Array): { ok: true; value: unkno
 /**
  * Validates one raw message value (UTF-8 bytes or text) as an event of `kind`, per SPEC:
  * invalid JSON, a missing required field, a wrong type, a non-finite or non-positive amount,
- * an unknown action or device, or an unparseable timestamp give `{ ok: false, reason }`.
+ * an unknown action or device, or an unparseable timestamp give `{ ok: false, reason }`; so do
+ * the bounds of event-limits.ts: an id over 256 bytes (url: 2048), an amount of 10^13 or more,
+ * and, with `opts.future`, a timestamp too far ahead of the wall clock.
  */
-export function validate<K extends TopicKind>(kind: K, raw: string | Uint8Array): Validation<EventOf<K>> {
+export function validate<K extends TopicKind>(kind: K, raw: string | Uint8Array, opts?: ValidateOptions): Validation<EventOf<K>> {
   const m = parseMessage(raw);
-  return m.ok ? validateValue(kind, m.value) : m;
+  return m.ok ? validateValue(kind, m.value, opts) : m;
 }

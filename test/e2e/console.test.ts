@@ -12,10 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validate } from "../../src/core/events";
+import { validate } from "../helpers/pipeline";
 import { MetricRegistry } from "../../src/core/metrics/registry";
-
-const toJsonRow = (r: { metric: string; [k: string]: unknown }) => MetricRegistry.builtin().toJson(r);
 import type { OutputRow } from "../../src/core/pipeline/rows";
 import { main } from "../../src/server/cli";
 import { KafkaBridgeSource } from "../../src/server/gateway/kafka-source";
@@ -28,6 +26,8 @@ import { buildConsole } from "./helpers/build-console";
 import { produceAtRate } from "./helpers/live-producer";
 import { eddy, until } from "./helpers/page-probe";
 import { slowClient } from "./helpers/slow-client";
+
+const toJsonRow = (r: { metric: string; [k: string]: unknown }) => MetricRegistry.builtin().toJson(r);
 
 const ARTIFACTS = resolve(__dirname, "../../test-artifacts");
 const SCREENSHOT = join(ARTIFACTS, "console-e2e.png");

@@ -72,6 +72,33 @@ export async function readCommitted(kafka: Kafka, topics: string | string[], opt
   return out;
 }
 
+/** One record as read back, key and value as the exact bytes stored. */
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** {@link readCommitted} with keys and values as bytes, for byte-for-byte comparisons. */
+export async function readCommittedRaw(kafka: Kafka, topics: string | string[], opts: { timeoutMs?: number } = {}): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
+  for (const topic of typeof topics === "string" ? [topics] : topics) {
+    const ends = await logEndOffsets(kafka, topic);
+    const mine: RawRecord[] = [];
+    await readToEnd(
+      kafka,
+      topic,
+      (m, partition) => mine.push({ topic, partition, offset: Number(m.offset), key: m.key ?? null, value: m.value ?? null, headers: headersOf(m.headers) }),
+      { ends, timeoutMs: opts.timeoutMs },
+    );
+    out.push(...mine.sort((a, b) => a.partition - b.partition || a.offset - b.offset));
+  }
+  return out;
+}
+
 /**
  * The committed records of `topic` visible now: read to the last stable offsets, so the records
  * of a transaction still open are neither waited for nor seen.

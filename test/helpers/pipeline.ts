@@ -3,10 +3,18 @@
  * process per batch, advance), collecting every output, so tests can compare implementations,
  * batch sizes and snapshot/restore runs.
  */
-import { validate, type TopicKind } from "../../src/core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, type EventOf, validate as validateAt, type TopicKind, type Validation } from "../../src/core/events";
 import type { Pipeline } from "../../src/core/pipeline/pipeline";
 import type { OutputRow } from "../../src/core/pipeline/rows";
 import { EventSource, type GeneratedRecord } from "../../src/server/generator";
+
+/**
+ * `validate` as the runner and the gateway apply it: with the wall-clock bound on event time, so
+ * that the generator's far-future records are invalid here too.
+ */
+export function validate<K extends TopicKind>(kind: K, text: string | Uint8Array): Validation<EventOf<K>> {
+  return validateAt(kind, text, { future: { now: Date.now(), maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS } });
+}
 
 /** Generator records for tests (fixed start so results are reproducible). */
 export function records(n: number, opts: { seed?: number; late?: number; invalid?: number; anomaly?: number; users?: number } = {}): GeneratedRecord[] {

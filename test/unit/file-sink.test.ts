@@ -59,22 +59,23 @@ describe("FileSink output", () => {
 
     // DuckDB as an independent reader: the types parquet-encode.ts documents, exact values.
     const t = await readParquet(join(out, "product_activity", partName(7)));
+    // Every column nullable, as Spark writes Parquet: a value a column cannot hold reads null.
     expect(t.schema).toEqual([
-      { name: "window_start", type: "TIMESTAMP WITH TIME ZONE", nullable: false },
-      { name: "window_end", type: "TIMESTAMP WITH TIME ZONE", nullable: false },
-      { name: "product_id", type: "VARCHAR", nullable: false },
-      { name: "views", type: "BIGINT", nullable: false },
-      { name: "clicks", type: "BIGINT", nullable: false },
-      { name: "add_to_carts", type: "BIGINT", nullable: false },
-      { name: "purchases", type: "BIGINT", nullable: false },
-      { name: "revenue", type: "DECIMAL(18,2)", nullable: false },
+      { name: "window_start", type: "TIMESTAMP WITH TIME ZONE", nullable: true },
+      { name: "window_end", type: "TIMESTAMP WITH TIME ZONE", nullable: true },
+      { name: "product_id", type: "VARCHAR", nullable: true },
+      { name: "views", type: "BIGINT", nullable: true },
+      { name: "clicks", type: "BIGINT", nullable: true },
+      { name: "add_to_carts", type: "BIGINT", nullable: true },
+      { name: "purchases", type: "BIGINT", nullable: true },
+      { name: "revenue", type: "DECIMAL(18,2)", nullable: true },
       { name: "conversion_rate", type: "DOUBLE", nullable: true },
     ]);
     // Money comes back as exact currency units (cents / 100 with two decimals), times as epoch ms.
     expect(t.rows).toEqual(activity.map(({ metric: _, ...r }) => ({ ...r, revenue: `${Math.trunc((r.revenue as number) / 100)}.${String((r.revenue as number) % 100).padStart(2, "0")}` })));
 
     const tt = await readParquet(join(out, "traffic", partName(7)));
-    expect(tt.schema.find((f) => f.name === "top_urls")).toEqual({ name: "top_urls", type: "JSON", nullable: false });
+    expect(tt.schema.find((f) => f.name === "top_urls")).toEqual({ name: "top_urls", type: "JSON", nullable: true });
     expect(tt.schema.filter((f) => f.name.startsWith("window_")).map((f) => f.type)).toEqual(["TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE"]);
     const { metric: _m, top_urls, ...trafficScalars } = traffic;
     expect(tt.rows).toEqual([{ ...trafficScalars, top_urls: expect.any(String) }]);
@@ -135,6 +136,27 @@ describe("FileSink output", () => {
     await sink.recover(undefined);
     await sink.prepare(epochData(1));
     await expect(sink.prepare(epochData(2))).rejects.toThrow(/not finished/);
+  });
+
+  it("writes values a column cannot hold exactly (an overflowed sum's NaN, ±Infinity, beyond 2^53) as null in JSONL and Parquet, never failing the epoch", async () => {
+    const out = tmp();
+    const sink = new FileSink({ dir: out });
+    await sink.recover(undefined);
+    const rows: OutputRow[] = [
+      { metric: "orders_metrics", window_start: W, window_end: W + 60_000, product_id: "prod-001", product_name: null, order_count: 10, total_revenue: NaN, avg_order_value: NaN },
+      { metric: "category_revenue", window_start: W, window_end: W + 300_000, category: "books", revenue: Infinity, transactions: 2, avg_amount: -Infinity },
+      { metric: "processed_orders", order_id: "o1", user_id: "u1", product_id: "prod-001", product_name: "x", amount: 9e17, timestamp: W },
+    ];
+    await publish(sink, { id: 3, rows, dlq: [], late: [] });
+    const json = (m: string) => JSON.parse(readFileSync(join(out, `${m}.jsonl`), "utf8"));
+    expect(json("orders_metrics")).toMatchObject({ order_count: 10, total_revenue: null, avg_order_value: null });
+    expect(json("category_revenue")).toMatchObject({ transactions: 2, revenue: null, avg_amount: null });
+    const om = await readParquet(join(out, "orders_metrics", partName(3)));
+    expect(om.rows).toEqual([{ window_start: W, window_end: W + 60_000, product_id: "prod-001", product_name: null, order_count: 10, total_revenue: null, avg_order_value: null }]);
+    const cr = await readParquet(join(out, "category_revenue", partName(3)));
+    expect(cr.rows[0]).toMatchObject({ revenue: null, transactions: 2, avg_amount: null });
+    const po = await readParquet(join(out, "processed_orders", partName(3)));
+    expect(po.rows[0]).toMatchObject({ order_id: "o1", amount: null, timestamp: W });
   });
 
   it("rejects rows that do not fit the metric's schema", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Dictionary } from "../../src/core/dictionary";
-import { validate, type TopicKind } from "../../src/core/events";
+import type { TopicKind } from "../../src/core/events";
 import { categoryOf, DEFAULT_CATALOG } from "../../src/core/catalog";
 import { assembleFrame, columnsOfBatch, decodeFrame, encodeColumns, encodeDeltas, FLAG_RESET, FRAME_DICTS, FrameError } from "../../src/core/frames";
 import { BatchBuilder, EventBatch, TOPIC_CLICKSTREAM } from "../../src/core/pipeline/batch";
@@ -8,7 +8,7 @@ import { referenceKernels } from "../../src/core/pipeline/kernel-factory";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { appendFrame, applyFrameDeltas, frameDictionarySizes, frameStartsOver } from "../../src/core/pipeline/frame-input";
 import type { OutputRow } from "../../src/core/pipeline/rows";
-import { canonical, drive, records } from "../helpers/pipeline";
+import { canonical, drive, records, validate } from "../helpers/pipeline";
 
 /** A miniature gateway: gateway-wide dictionaries, one chunk per `chunk` records, frames with deltas since the client's marks. */
 function* gatewayFrames(recs: ReturnType<typeof records>, chunk: number, marks: number[], epoch: number) {

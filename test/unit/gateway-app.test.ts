@@ -199,6 +199,21 @@ describe("POST /collect", () => {
     expect(gw.metrics.collectRejected.get({ reason: "invalid" })).toBe(1);
   });
 
+  it("refuses an event stamped beyond the allowed future skew (400 with the reason), and one over an id bound", async () => {
+    const { app, gw, source } = gateway();
+    const future = await app.request("/collect", post(JSON.stringify([click(1), { ...click(2), timestamp: "2100-01-01T00:00:00Z" }])));
+    expect(future.status).toBe(400);
+    expect(await future.json()).toEqual({ error: expect.stringMatching(/^event 1: timestamp 2100-01-01T00:00:00.000Z is \d+ years ahead of the wall clock, more than the allowed future skew of 1h/), index: 1 });
+    const soon = Date.now() + 10 * 60_000; // within the default hour
+    expect((await app.request("/collect", post(JSON.stringify({ ...click(3), timestamp: soon })))).status).toBe(202);
+    const tight = gateway({ maxFutureSkewMs: 60_000 });
+    expect((await tight.app.request("/collect", post(JSON.stringify({ ...click(4), timestamp: soon })))).status).toBe(400);
+    const longId = await app.request("/collect", post(JSON.stringify({ ...click(5), product_id: "p".repeat(300) })));
+    expect(await longId.json()).toEqual({ error: "event 0: field 'product_id' is longer than 256 bytes of UTF-8 (300 characters)", index: 0 });
+    await gw.collect.flush();
+    expect(source.produced.flatMap((p) => p.messages.map((m) => JSON.parse(m.value as string).event_id))).toEqual(["e3"]);
+  });
+
   /** Posts one event as if from `peer` (the socket address), with an optional X-Forwarded-For. */
   const from = (app: ReturnType<typeof gateway>["app"], peer: string, xff?: string) =>
     app.request("/collect", { ...post(JSON.stringify(click())), headers: { "content-type": "application/json", ...(xff ? { "x-forwarded-for": xff } : {}) } }, {

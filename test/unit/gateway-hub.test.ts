@@ -129,6 +129,19 @@ describe("gateway hub", () => {
     expect(tx.s.ofType("subscribed")[0].topics).toEqual(["orders"]);
   });
 
+  it("leaves out events stamped beyond the allowed future skew (counted invalid), so the console's watermark is never poisoned", () => {
+    const hub = new Hub({ topics: TOPICS });
+    const c = client(hub);
+    const ev = (t: number | string) => JSON.stringify({ event_id: "e", user_id: "u", product_id: "prod-001", action: "view", timestamp: t });
+    hub.ingest({ topic: "clickstream", partition: 0, value: ev("2100-01-01T00:00:00Z"), timestamp: 0 });
+    hub.ingest({ topic: "clickstream", partition: 0, value: ev(Date.now() + 2 * 3_600_000), timestamp: 0 });
+    hub.ingest({ topic: "clickstream", partition: 0, value: ev(Date.now()), timestamp: 0 });
+    hub.flush();
+    expect(hub.invalid.clickstream).toBe(2);
+    expect(hub.events.clickstream).toBe(1);
+    expect(c.s.frames.reduce((n, f) => n + f.n, 0)).toBe(1);
+  });
+
   it("a slow client is sampled, then dropped, told so, and resumes with the dictionaries intact; the other client gets everything", () => {
     const recs = records(4000, { seed: 14, invalid: 0 });
     let now = 0;

@@ -3,12 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { categoryBand, DEFAULT_CATALOG, loadCatalog } from "../../src/core/catalog";
-import { parseTimestamp, validate, type TopicKind } from "../../src/core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, parseTimestamp, validate as validateAt, type TopicKind } from "../../src/core/events";
 import { run } from "../../src/server/commands/generate";
 import { usersForRate } from "../../src/server/generator/model";
 import { EventSource, jsonlLine, type GeneratedRecord, type SourceOptions } from "../../src/server/generator/source";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-gen-"));
+
+/** Validation as the runner does it: with the wall-clock bound on event time. */
+function validate(kind: TopicKind, text: string) {
+  return validateAt(kind, text, { future: { now: Date.now(), maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS } });
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function eventTimeOf(r: GeneratedRecord): number {
@@ -48,6 +53,25 @@ describe("eddy generate --out", () => {
     // With --seed and no --start the event clock starts at 2026-01-01T00:00:00Z.
     const first = JSON.parse(lines.find((l) => l.includes('"action":"view"'))!);
     expect(Math.abs(parseTimestamp(first.value.timestamp)! - Date.UTC(2026, 0, 1))).toBeLessThan(3_600_000);
+  });
+
+  it.each([
+    [["--speed", "max", "--count", "20000"]],
+    [["--speed", "60", "--rate", "20000", "--count", "4000"]],
+    [["--speed", "max", "--rate", "max", "--start", "-1h", "--count", "20000"]],
+  ])("accelerated (%j): no event is ahead of the wall clock, so none trips the allowed future skew", async (args) => {
+    const file = join(dir, `speed-${args.join("")}.jsonl`);
+    expect((await cli([...args, "--out", file])).code).toBe(0);
+    const wall = Date.now();
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { topic: TopicKind; value: unknown });
+    expect(lines.length).toBeGreaterThan(3000);
+    let latest = -Infinity;
+    for (const l of lines) {
+      const v = validateAt(l.topic, JSON.stringify(l.value), { future: { now: wall, maxFutureSkewMs: 0 } });
+      expect(v.ok, JSON.stringify(l.value)).toBe(true);
+      if (v.ok) latest = Math.max(latest, v.t);
+    }
+    expect(latest).toBeLessThanOrEqual(wall);
   });
 
   it("writes {topic,key,value} lines: value is the event, or a string for a malformed message", () => {
@@ -129,7 +153,10 @@ describe("EventSource", () => {
     }
     // Every SPEC invalid case is exercised.
     expect([...kinds].sort()).toEqual(
-      ["bad-amount", "bad-timestamp", "missing-field", "non-finite-amount", "not-json", "unknown-action", "unknown-device", "wrong-type"],
+      [
+        "bad-amount", "bad-timestamp", "future-timestamp", "huge-amount", "long-id", "long-url", "missing-field", "non-finite-amount",
+        "not-json", "unknown-action", "unknown-device", "wrong-type",
+      ],
     );
   });
 

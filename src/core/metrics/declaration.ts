@@ -118,7 +118,8 @@ export const WINDOW_FIELDS: readonly FieldSpec[] = [
 /** Renders a row value for JSON output: timestamps as ISO-8601 UTC, cents as currency units. */
 export function jsonValue(type: FieldType, v: unknown): unknown {
   if (v === null || v === undefined) return null;
-  if (type === "timestamp") return new Date(v as number).toISOString();
+  // A time Date cannot render (NaN, beyond ±8.64e15 ms) is null rather than a crash of the sink.
+  if (type === "timestamp") return Number.isFinite(new Date(v as number).getTime()) ? new Date(v as number).toISOString() : null;
   if (type === "cents" || type === "money") return centsToCurrency(v as number);
   return v;
 }

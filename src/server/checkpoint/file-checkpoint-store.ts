@@ -14,6 +14,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Checkpoint, CheckpointStore } from "../io/types";
+import { fsConfigError } from "../io/config-errors";
+import { ensureWritableDir } from "../io/writable-dir";
 import { fsyncDir, writeDurable } from "../sinks/atomic-fs";
 
 const MAGIC = Buffer.from("EDDYCKP1", "latin1");
@@ -96,9 +98,9 @@ export class FileCheckpointStore implements CheckpointStore {
     return `use a new --output or --checkpoint-dir folder (this checkpoint is in ${this.dir})`;
   }
 
-  /** The newest valid checkpoint, or undefined when there is none. */
+  /** The newest valid checkpoint, or undefined when there is none. A folder that cannot be written is a ConfigError. */
   async load(): Promise<Checkpoint | undefined> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureWritableDir(this.dir, "--checkpoint-dir");
     const names = await readdir(this.dir);
     for (const n of names) if (n.includes(".tmp-")) await unlink(join(this.dir, n)).catch(() => {});
     for (const { name, epoch } of this.checkpointFiles(names)) {
@@ -116,6 +118,14 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** Commits `checkpoint`: durable once this resolves, atomic at the rename. */
   async commit(checkpoint: Checkpoint): Promise<void> {
+    try {
+      await this.write(checkpoint);
+    } catch (err) {
+      throw fsConfigError(err, { setting: `--checkpoint-dir ${this.dir}`, what: "write" }) ?? err;
+    }
+  }
+
+  private async write(checkpoint: Checkpoint): Promise<void> {
     if (checkpoint.epoch <= this.lastEpoch) {
       throw new Error(`checkpoint epoch ${checkpoint.epoch} is not after ${this.lastEpoch}`);
     }

@@ -21,6 +21,7 @@ const FLAGS = {
     env: "EDDY_ALLOWED_HOSTS",
     help: "host names the console may be opened at besides localhost, 127.0.0.1, [::1] (comma-separated; .example.com for subdomains)",
   },
+  "max-future-skew": { type: "duration", min: 0, help: "events stamped further ahead of the wall clock are invalid (default 1h; see eddy serve)" },
 } as const;
 
 const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092] [--allowed-hosts a,b]";
@@ -71,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = [resolve(ROOT, "node_modules/tsx/dist/cli.mjs"), "watch", "--clear-screen=false", "--exclude", "src/web/**", resolve(ROOT, "bin/eddy.js"), "serve", "--api-only", "--port", String(f.port), "--rate", String(f.rate)];
   if (f.brokers) args.push("--brokers", f.brokers);
   if (allowedHosts.length) args.push("--allowed-hosts", allowedHosts.join(","));
+  if (f["max-future-skew"] !== undefined) args.push("--max-future-skew", `${f["max-future-skew"]}ms`);
   const env = { ...process.env, EDDY_DEV: "1", EDDY_ALLOWED_ORIGINS: [process.env.EDDY_ALLOWED_ORIGINS, ...origins].filter(Boolean).join(",") };
   const gateway: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   console.log(`\n  eddy console: ${url}\n`);

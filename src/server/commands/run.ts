@@ -12,12 +12,14 @@ import { helpText, UsageError } from "../args";
 import { FileCheckpointStore } from "../checkpoint/file-checkpoint-store";
 import { KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
 import type { CheckpointStore, Sink, Source } from "../io/types";
+import { ensureWritableDir } from "../io/writable-dir";
 import { createKafka } from "../kafka/client";
 import { waitForBroker } from "../kafka/reachable";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
 import { fileFormats, parseRunConfig, RUN_FLAGS, RUN_SECTIONS, type RunConfig } from "../runner/run-config";
-import { CheckpointRestoreError, Runner, type RunnerOptions } from "../runner/runner";
+import { Runner, type RunnerOptions } from "../runner/runner";
+import { supervise } from "../runner/supervisor";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { FileSink } from "../sinks/file-sink";
 import { KafkaSink } from "../sinks/kafka-sink";
@@ -98,8 +100,6 @@ function bindGauges(metrics: RunnerMetrics, current: () => { runner: Runner; sou
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A runner wired from a {@link RunConfig}, not yet started. */
 export interface BuiltRun {
   runner: Runner;
@@ -131,6 +131,7 @@ export async function buildRun(
     checkpointIntervalMs: cfg.checkpointIntervalMs,
     triggerMs: cfg.triggerMs,
     maxPoll: cfg.pollRecords,
+    maxFutureSkewMs: cfg.maxFutureSkewMs,
     metrics,
     log: term.log,
     ...extra,
@@ -151,6 +152,9 @@ export async function run(argv: string[]): Promise<number> {
   // One metrics registry and one terminal for the whole process, across in-process restarts.
   const term = new RunTerminal(cfg);
   const log = term.log;
+  // Folders that cannot be written fail at once (exit 2), before anything connects or is read.
+  if (fileFormats(cfg.sinks)) await ensureWritableDir(cfg.output, "--output");
+  if (!cfg.sinks.includes("kafka")) await ensureWritableDir(cfg.checkpointDir, "--checkpoint-dir");
   // A broker that cannot be reached at start is a clear error at once, never a restart loop: the
   // supervisor below is for failures after a first successful connection.
   if (!cfg.input || cfg.sinks.includes("kafka")) {
@@ -179,27 +183,14 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const t0 = Date.now();
-  let failures = 0;
   try {
-    // Supervisor: a failed run (broker lost past the source's deadline, a transaction that could not
-    // commit) restarts from the last checkpoint, which is exactly what a process restart would do,
-    // with back-off; it gives up after --max-restarts failures in a row without a new checkpoint.
-    for (;;) {
-      try {
-        await built.runner.run();
-        break;
-      } catch (err) {
-        await built.runner.close().catch(() => {});
-        if (built.runner.committed > 0) failures = 0;
-        failures++;
-        if (stopping || err instanceof UsageError || err instanceof CheckpointRestoreError || failures > cfg.maxRestarts) throw err;
-        const backoff = Math.min(30_000, 500 * 2 ** failures);
-        log("restart", { level: "warn", error: err instanceof Error ? err.message : String(err), attempt: failures, of: cfg.maxRestarts, inMs: backoff });
-        await sleep(backoff);
-        if (stopping) throw err;
-        built = await buildRun(cfg, {}, metrics, term);
-      }
-    }
+    // Restarts from the last checkpoint after a failure; configuration errors end it at once.
+    await supervise(built.runner, {
+      next: async () => (built = await buildRun(cfg, {}, metrics, term)).runner,
+      maxRestarts: cfg.maxRestarts,
+      log,
+      stopping: () => stopping,
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

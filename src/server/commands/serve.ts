@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from "../../core/events";
 import { DEFAULT_GATEWAY_PORT } from "../../core/frames";
 import { helpText, parseFlags, UsageError } from "../args";
 import { resolveBrokers } from "../kafka/client";
@@ -36,6 +37,12 @@ const FLAGS = {
   "transactions-topic": { type: "string", default: "transactions", help: "name of the transactions topic" },
   "orders-topic": { type: "string", default: "orders", help: "name of the orders topic" },
   "results-topic": { type: "string", default: "analytics-results", help: "topic of the headless runner's final rows" },
+  "max-future-skew": {
+    type: "duration",
+    default: DEFAULT_MAX_FUTURE_SKEW_MS,
+    min: 0,
+    help: "events stamped further ahead of the wall clock are invalid: /collect answers 400, the console leaves them out",
+  },
 } as const;
 
 const USAGE =
@@ -79,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   const collect = { trustProxy: f["trust-proxy"], ratePerSecond: f["collect-rate"], globalRatePerSecond: f["collect-global-rate"] };
   let gw: RunningGateway;
   try {
-    gw = await startGateway({ source, port: f.port, host: f.host, token, allowedOrigins, allowedHosts, staticDir, collect });
+    gw = await startGateway({ source, port: f.port, host: f.host, token, allowedOrigins, allowedHosts, staticDir, collect, maxFutureSkewMs: f["max-future-skew"] });
   } catch (err) {
     const problem = await listenProblem((err as NodeJS.ErrnoException).code, f.host, f.port);
     if (problem) throw new UsageError(problem, { helpHint: false });

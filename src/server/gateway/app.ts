@@ -33,6 +33,8 @@ export interface GatewayOptions {
   staticDir?: string;
   hub?: Omit<HubOptions, "topics" | "metrics">;
   collect?: CollectOptions;
+  /** Allowed future skew of event time for /collect and for what the hub forwards (default 1 h). */
+  maxFutureSkewMs?: number;
 }
 
 /** A gateway: the app plus what it drives. */
@@ -53,7 +55,7 @@ export interface Gateway {
 export function createGateway(opts: GatewayOptions): Gateway {
   const { source } = opts;
   const metrics = new GatewayMetrics();
-  const hub = new Hub({ ...opts.hub, topics: source.topics, metrics });
+  const hub = new Hub({ maxFutureSkewMs: opts.maxFutureSkewMs, ...opts.hub, topics: source.topics, metrics });
   const log = new MessageLog();
   const app = new Hono();
   const auth = requireToken(opts.token);
@@ -66,7 +68,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   mountWs(app, hub, { source: source.info, resultsTopic: source.resultsTopic });
   mountApi(app, hub, source, log, metrics);
   // /collect is for public pages: no token (it is validated, size- and rate-limited instead).
-  const collect = mountCollect(app, source, metrics, opts.collect);
+  const collect = mountCollect(app, source, metrics, { maxFutureSkewMs: opts.maxFutureSkewMs, ...opts.collect });
   if (opts.staticDir) mountStatic(app, opts.staticDir);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   return {

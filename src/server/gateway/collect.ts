@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { validateValue } from "../../core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, validateValue } from "../../core/events";
 import type { GatewayMetrics } from "./metrics";
 import { clientAddress, clientKey } from "./client-address";
 import { RateLimiter } from "./rate-limit";
@@ -31,6 +31,8 @@ export interface CollectOptions {
   /** Producing cadence (default 50 ms, 500 events). */
   batchMs?: number;
   batchSize?: number;
+  /** Events stamped further ahead of the wall clock are refused (default 1 h). */
+  maxFutureSkewMs?: number;
   now?: () => number;
 }
 
@@ -94,6 +96,7 @@ export function mountCollect(app: Hono, source: GatewaySource, metrics: GatewayM
     now: opts.now,
   });
   const trustProxy = opts.trustProxy ?? false;
+  const maxFutureSkewMs = opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   const topic = source.topics.find((t) => t.kind === "clickstream")!.name;
   const batcher = new CollectBatcher(source, topic, opts.batchMs ?? 50, opts.batchSize ?? 500);
   const reject = (c: Context, status: 400 | 413 | 415 | 429, reason: string, error: string, index?: number) => {
@@ -128,8 +131,10 @@ export function mountCollect(app: Hono, source: GatewaySource, metrics: GatewayM
       if (list.length === 0) return reject(c, 400, "empty", "no events");
       if (list.length > maxEvents) return reject(c, 413, "count", `more than ${maxEvents} events in one request`);
       const out: OutgoingMessage[] = [];
+      // The wall clock itself, not `opts.now` (a test clock for the rate limiter).
+      const future = { now: Date.now(), maxFutureSkewMs };
       for (let i = 0; i < list.length; i++) {
-        const v = validateValue("clickstream", list[i]);
+        const v = validateValue("clickstream", list[i], { future });
         if (!v.ok) return reject(c, 400, "invalid", `event ${i}: ${v.reason}`, i);
         out.push({ key: v.event.user_id, value: JSON.stringify(list[i]) });
       }

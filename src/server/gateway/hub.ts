@@ -8,7 +8,7 @@
  */
 import { categoryOf, type Catalog, DEFAULT_CATALOG } from "../../core/catalog";
 import { Dictionary } from "../../core/dictionary";
-import { validate } from "../../core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound, validate } from "../../core/events";
 import {
   assembleFrame,
   type ColumnBody,
@@ -55,6 +55,8 @@ export interface HubOptions {
    * stays a few MB and the gateway's memory stays bounded; every client then gets FLAG_RESET.
    */
   maxDictionaryStrings?: number;
+  /** Events stamped further ahead of the wall clock are invalid (default 1 h; see the runner's --max-future-skew). */
+  maxFutureSkewMs?: number;
 }
 
 const MAX_PENDING_RESULTS = 10_000;
@@ -87,6 +89,7 @@ export class Hub {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   readonly now: () => number;
   readonly metrics: GatewayMetrics | undefined;
+  private readonly future: FutureBound;
 
   constructor(opts: HubOptions) {
     this.topics = opts.topics;
@@ -97,6 +100,7 @@ export class Hub {
     this.now = opts.now ?? Date.now;
     this.metrics = opts.metrics;
     this.maxDictionaryStrings = opts.maxDictionaryStrings ?? 250_000;
+    this.future = { now: 0, maxFutureSkewMs: opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
     const catalog = opts.catalog ?? DEFAULT_CATALOG;
     this.dicts = Object.fromEntries(FRAME_DICTS.map((d) => [d, new Dictionary()])) as Record<FrameDictName, Dictionary>;
     this.builder = new BatchBuilder(this.dicts, (p) => categoryOf(catalog, p));
@@ -122,7 +126,8 @@ export class Hub {
     const k = this.topicIndex.get(m.topic);
     if (k === undefined) return;
     const kind = this.topics[k].kind;
-    const v = validate(kind, m.value);
+    this.future.now = Date.now(); // the wall clock itself: `now` may be a test's frame clock
+    const v = validate(kind, m.value, { future: this.future });
     if (!v.ok) {
       this.invalid[m.topic]++;
       this.invalidPending[k]++;

@@ -7,6 +7,7 @@
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import type { SourceInfo, TopicInfo } from "../../core/frames";
 import { createKafka, waitForBroker, within } from "../kafka/client";
+import { LinearPartitioner } from "../kafka/partitioner";
 import { ensureTopics } from "../kafka/topics";
 import type { Hub } from "./hub";
 import type { MessageLog } from "./message-log";
@@ -53,7 +54,7 @@ export class KafkaBridgeSource implements GatewaySource {
     await this.admin.connect();
     // Subscribing to a missing topic fails; the runner and generator create the same names.
     await ensureTopics(this.admin, [...this.topics.map((t) => ({ topic: t.name })), { topic: this.resultsTopic }]);
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: LinearPartitioner });
     await this.producer.connect();
     const groupId = this.opts.groupId ?? `eddy-gateway-${Math.random().toString(36).slice(2, 10)}`;
     // A fetch on idle topics waits at most this long; disconnect() waits for the fetch in flight,

@@ -2,7 +2,7 @@
  * Fault injection: turns a well-formed event into one of the invalid messages SPEC sends to
  * the dead-letter topic, and computes late timestamps and anomalous amounts.
  */
-import type { TopicKind } from "../../core/events";
+import { MAX_ID_BYTES, MAX_URL_BYTES, type TopicKind } from "../../core/events";
 import type { Prng } from "../../core/prng";
 
 /** The kinds of invalid message the generator injects, one per SPEC invalid case. */
@@ -15,6 +15,10 @@ export const INVALID_KINDS = [
   "non-finite-amount",
   "unknown-action",
   "unknown-device",
+  "long-id",
+  "long-url",
+  "huge-amount",
+  "future-timestamp",
 ] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 
@@ -25,10 +29,13 @@ const REQUIRED: Record<TopicKind, readonly string[]> = {
 };
 
 const BY_KIND: Record<TopicKind, readonly InvalidKind[]> = {
-  clickstream: ["not-json", "missing-field", "wrong-type", "bad-timestamp", "unknown-action", "unknown-device"],
-  transactions: ["not-json", "missing-field", "wrong-type", "bad-timestamp", "bad-amount", "non-finite-amount"],
-  orders: ["not-json", "missing-field", "wrong-type", "bad-timestamp", "bad-amount", "non-finite-amount"],
+  clickstream: ["not-json", "missing-field", "wrong-type", "bad-timestamp", "unknown-action", "unknown-device", "long-id", "long-url", "future-timestamp"],
+  transactions: ["not-json", "missing-field", "wrong-type", "bad-timestamp", "bad-amount", "non-finite-amount", "long-id", "huge-amount", "future-timestamp"],
+  orders: ["not-json", "missing-field", "wrong-type", "bad-timestamp", "bad-amount", "non-finite-amount", "long-id", "huge-amount", "future-timestamp"],
 };
+
+// Far enough ahead that no allowed future skew covers it, whenever the data is read.
+const CENTURY_MS = 100 * 365.25 * 86_400_000;
 
 /** A corrupted message: its text, and whether that text is not a JSON object (`raw`). */
 export interface Corrupted {
@@ -39,7 +46,8 @@ export interface Corrupted {
 
 /**
  * Corrupts `event` (mutating it) into an invalid message of `kind`'s topic. Every result is
- * rejected by `validate` from src/core/events.ts; the generator tests check that.
+ * rejected by `validate` from src/core/events.ts (`future-timestamp` when it is given the wall
+ * clock bound, as the runner and the gateway do); the generator tests check that.
  */
 export function corrupt(rng: Prng, kind: TopicKind, event: Record<string, unknown>): Corrupted {
   const invalid = rng.pick(BY_KIND[kind]);
@@ -80,6 +88,25 @@ export function corrupt(rng: Prng, kind: TopicKind, event: Record<string, unknow
     case "unknown-device":
       event.device = rng.pick(["smart-tv", "watch", "Mobile"]);
       break;
+    case "long-id": {
+      // One byte over the bound, far over it, or over it only in bytes (2-byte characters).
+      const f = rng.pick(fields.filter((x) => x.endsWith("_id")));
+      const pad = rng.pick([String(event[f]).padEnd(MAX_ID_BYTES + 1, "x"), `${String(event[f])}-${"x".repeat(5000)}`, "é".repeat(MAX_ID_BYTES / 2 + 1)]);
+      event[f] = pad;
+      break;
+    }
+    case "long-url":
+      event.url = `https://shop.example/search?q=${"a".repeat(MAX_URL_BYTES)}`;
+      break;
+    case "huge-amount":
+      // 1e308 once read as INT64_MIN cents; 9e15 crashed the Parquet encoder; 1e13 is the bound itself.
+      event.amount = rng.pick([1e308, 9e15, 1e13]);
+      break;
+    case "future-timestamp": {
+      const t = (typeof event.timestamp === "number" ? event.timestamp : Date.parse(String(event.timestamp))) + CENTURY_MS;
+      event.timestamp = rng.chance(0.5) ? t : new Date(t).toISOString();
+      break;
+    }
   }
   return { text: JSON.stringify(event), raw: false, invalid };
 }

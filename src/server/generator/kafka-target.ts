@@ -6,10 +6,11 @@
  */
 import kafkajs from "kafkajs";
 import type { Admin, Message, Producer, TopicMessages } from "kafkajs";
+import { LinearPartitioner } from "../kafka/partitioner";
 import type { GeneratedRecord } from "./source";
 import type { Target, TargetStats } from "./target";
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 
 /** Options of {@link KafkaTarget}. */
 export interface KafkaTargetOptions {
@@ -72,7 +73,7 @@ export class KafkaTarget implements Target {
     // Retry until the deadline: a broker that is still starting up should not fail the run.
     while (Date.now() < deadline) {
       const admin = kafka.admin();
-      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      const producer = kafka.producer({ createPartitioner: LinearPartitioner, allowAutoTopicCreation: false });
       try {
         await within(this.prepare(admin, producer, topics), Math.max(1, deadline - Date.now()), () => new Error("no answer"));
         this.admin = admin;

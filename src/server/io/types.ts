@@ -23,6 +23,11 @@ export interface SourceRecord {
   /** Kafka offset; the 0-based line/record number for files and the generator. */
   offset: number;
   key: string | null;
+  /**
+   * The key's bytes as read, when the source has bytes (Kafka): side outputs write these back, so
+   * a key that is not UTF-8 reaches the DLQ unchanged too.
+   */
+  keyBytes?: Uint8Array;
   /** Raw message value; validation decides whether it is an event. */
   value: Uint8Array | string | null;
   /** Wall-clock ms at which the runner read it (for event-to-output latency). */

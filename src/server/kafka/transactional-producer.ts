@@ -9,12 +9,10 @@
  * abort the transaction and surface; a producer whose abort failed too is replaced on next use
  * (re-initialising the id aborts the dangling transaction on the broker).
  */
-import kafkajs from "kafkajs";
 import type { Kafka, Message, Producer, Transaction } from "kafkajs";
 import { positionKey, type Positions } from "../io/types";
 import { errorMessage, within } from "./client";
-
-const { Partitioners } = kafkajs;
+import { LinearPartitioner } from "./partitioner";
 
 /** Options of {@link TransactionalProducer}. */
 export interface TransactionalProducerOptions {
@@ -107,7 +105,7 @@ export class TransactionalProducer {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: LinearPartitioner,
       });
       try {
         await this.bounded(producer.connect(), "connect");

@@ -4,6 +4,7 @@
  * default. A wrong value names the setting and the accepted range.
  */
 import { readFileSync } from "node:fs";
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from "../../core/events";
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } from "../../core/pipeline/config";
 import { type FlagSpec, formatDuration, type HelpSections, parseFlags, UsageError } from "../args";
 import { LOG_FORMATS, type LogFormatFlag } from "../log";
@@ -44,6 +45,7 @@ export const RUN_FLAGS = {
   only: { type: "list", help: "run only these metrics (built-in or user-defined names), comma-separated" },
   catalog: { type: "string", help: "product catalog JSON (default: the built-in catalog)" },
   config: { type: "string", help: "JSON file with any of these settings (flags override it)" },
+  "max-future-skew": dur("an event stamped further ahead of the wall clock is invalid (goes to the DLQ), so one far-future timestamp cannot push the watermark past every real event", DEFAULT_MAX_FUTURE_SKEW_MS),
   "watermark-delay": dur("allowed lateness per input stream", D.watermarkDelayMs),
   "idle-timeout": dur("a stream quiet this long leaves the watermark minimum", D.idleTimeoutMs),
   "activity-window": dur("page_views, product_activity, orders_metrics window", D.activityWindowMs, 1),
@@ -61,7 +63,7 @@ export const RUN_FLAGS = {
 
 /** `eddy run --help` sections (flags in none are listed last). */
 export const RUN_SECTIONS: HelpSections = [
-  ["input", ["input", "brokers", "group", "clickstream-topic", "transactions-topic", "orders-topic", "until-end", "poll-records", "catalog", "config"]],
+  ["input", ["input", "brokers", "group", "clickstream-topic", "transactions-topic", "orders-topic", "until-end", "poll-records", "max-future-skew", "catalog", "config"]],
   ["metrics", ["metrics-file", "only"]],
   ["output", ["sink", "output", "results-topic", "anomalies-topic", "processed-orders-topic", "product-metrics-topic", "trigger", "console-top", "log-format"]],
   ["checkpointing and recovery", ["checkpoint-interval", "checkpoint-dir", "max-restarts"]],
@@ -127,6 +129,7 @@ export interface RunConfig {
   productMetricsTopic: string;
   processedOrdersTopic: string;
   catalog?: string;
+  maxFutureSkewMs: number;
   pipeline: PipelineConfig;
   /** User-defined metrics and the built-in ones kept (`--metrics-file`, `--only`). */
   metrics: MetricSelection;
@@ -213,6 +216,7 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
       productMetricsTopic: f["product-metrics-topic"],
       processedOrdersTopic: f["processed-orders-topic"],
       catalog: f.catalog,
+      maxFutureSkewMs: f["max-future-skew"],
       pipeline,
     },
   };

@@ -21,6 +21,8 @@ export class RunnerMetrics {
   readonly batchSeconds;
   readonly latencySeconds;
   readonly checkpoints;
+  readonly future;
+  readonly sumOverflows;
 
   constructor(readonly registry: Registry = new Registry()) {
     const r = registry;
@@ -32,6 +34,8 @@ export class RunnerMetrics {
     this.batchSeconds = r.histogram("eddy_batch_duration_seconds", "Time to validate and process one polled batch.");
     this.latencySeconds = r.histogram("eddy_event_to_output_latency_seconds", "From an event's read (or Kafka timestamp) to its batch's rows.");
     this.checkpoints = r.counter("eddy_checkpoints_total", "Checkpoint epochs committed.");
+    this.future = r.counter("eddy_future_events_total", "Invalid records stamped beyond --max-future-skew ahead of the wall clock, per topic (also in eddy_invalid_events_total).");
+    this.sumOverflows = r.counter("eddy_sum_overflow_rows_total", "Final rows whose money sum left ±2^53 cents and reads null, per metric.");
   }
 
   /** Registers the gauges that read live state at scrape time. */

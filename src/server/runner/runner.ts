@@ -4,7 +4,7 @@
  * {@link CheckpointStore} (two-phase, see src/server/io/types.ts). Update rows go to sinks that
  * take them every `triggerMs`.
  */
-import { TOPIC_KINDS, type TopicKind, validate, type Validation } from "../../core/events";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound, TOPIC_KINDS, type TopicKind, validate, type Validation } from "../../core/events";
 import { validateDeclared } from "../../core/metrics/user/validate-event";
 import { PipelineSettingsError } from "../../core/pipeline/config";
 import { MetricDefinitionChangedError, type Pipeline } from "../../core/pipeline/pipeline";
@@ -16,6 +16,7 @@ import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessag
 import { humanDuration } from "../human-duration";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
+import { SumOverflowWatch } from "./sum-overflow";
 
 function isTopicKind(input: string): input is TopicKind {
   return (TOPIC_KINDS as readonly string[]).includes(input);
@@ -39,6 +40,12 @@ export interface RunnerOptions {
   triggerMs: number;
   /** Records per poll (default 10,000). */
   maxPoll?: number;
+  /**
+   * An event stamped further than this ahead of the wall clock is invalid (default 1 h), as in
+   * Beam's allowed timestamp skew: one far-future event would otherwise carry the watermark past
+   * every real one for good. Only the future is bounded; replays of old data are unaffected.
+   */
+  maxFutureSkewMs?: number;
   /** Wall clock (injectable for tests). */
   now?: () => number;
   /**
@@ -76,10 +83,15 @@ export class Runner {
   private pollBehind: number[] = [];
   private warnedLate = false;
   private restoredEpoch: number | undefined;
+  /** Wall-clock bound on event time, renewed once per poll. */
+  private readonly future: FutureBound;
+  private readonly overflows: SumOverflowWatch;
 
   constructor(private readonly o: RunnerOptions) {
     this.now = o.now ?? Date.now;
     this.stats = newRunStats(this.now());
+    this.future = { now: this.now(), maxFutureSkewMs: o.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
+    this.overflows = new SumOverflowWatch(o.metrics, o.log);
   }
 
   /** Current pipeline (after `run` started). */
@@ -149,6 +161,7 @@ export class Runner {
         break;
       }
       const t0 = this.now();
+      this.future.now = t0;
       for (const r of recs) this.ingest(r, wallForWatermark);
       this.flush(wallForWatermark());
       this.checkLate(log);
@@ -187,6 +200,7 @@ export class Runner {
     if (!v || !v.ok) {
       this.stats.invalid++;
       this.o.metrics?.invalid.inc({ topic: r.topic });
+      if (v?.future) this.o.metrics?.future.inc({ topic: r.topic });
       this.o.metrics?.sideOut.inc({ kind: "dlq" });
       const reason = v ? v.reason : r.topic === MALFORMED_TOPIC ? "not a record: the line is not a {\"topic\", \"key\", \"value\"} JSON object" : `topic '${r.topic}' is not an input topic of this pipeline`;
       this.epoch.dlq.push({ record: r, reason });
@@ -207,9 +221,9 @@ export class Runner {
    */
   private validate(input: string, raw: string | Uint8Array): Validation<object> {
     try {
-      if (isTopicKind(input)) return validate(input, raw);
+      if (isTopicKind(input)) return validate(input, raw, { future: this.future });
       const def = this.pipeline.input(input)?.def;
-      return def ? validateDeclared(def, raw) : { ok: false, reason: `input '${input}' is not read by this pipeline` };
+      return def ? validateDeclared(def, raw, { future: this.future }) : { ok: false, reason: `input '${input}' is not read by this pipeline` };
     } catch (err) {
       return { ok: false, reason: `could not be validated: ${err instanceof Error ? err.message : String(err)}` };
     }
@@ -281,6 +295,7 @@ export class Runner {
       this.epoch.rows.push(row);
       counts.set(row.metric, (counts.get(row.metric) ?? 0) + 1);
     }
+    this.overflows.check(rows);
     for (const [metric, n] of counts) {
       this.stats.rowsOut[metric] = (this.stats.rowsOut[metric] ?? 0) + n;
       this.o.metrics?.rowsOut.inc({ metric }, n);

@@ -25,6 +25,8 @@ import { mkdir, readFile, readdir, rename, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MetricRegistry } from "../../core/metrics/registry";
 import type { Checkpoint, Epoch, OutputRow, Sink, SideRecord } from "../io/types";
+import { fsConfigError } from "../io/config-errors";
+import { ensureWritableDir } from "../io/writable-dir";
 import { exists, fileSize, fsyncDir, removeDurable, truncateDurable, writeAt, writeDurable } from "./atomic-fs";
 import { encodeRowLines, encodeSideLines, topicFileName } from "./jsonl-encode";
 import { encodeParquet } from "./parquet-encode";
@@ -55,6 +57,8 @@ export interface FileSinkOptions {
    * hook that throws simulates a crash there.
    */
   onStep?: (step: string) => void;
+  /** The flag that set `dir`, for error messages (default `--output`). */
+  flag?: string;
 }
 
 const STAGING = ".staging";
@@ -74,6 +78,7 @@ function emptyBookkeeping(epoch: number): FileSinkBookkeeping {
 export class FileSink implements Sink {
   readonly name = "files";
   readonly dir: string;
+  private readonly flag: string;
   private readonly parquet: boolean;
   private readonly jsonl: boolean;
   private readonly metrics: MetricRegistry;
@@ -85,18 +90,45 @@ export class FileSink implements Sink {
 
   constructor(options: FileSinkOptions) {
     this.dir = options.dir;
+    this.flag = options.flag ?? "--output";
     this.parquet = options.formats?.parquet ?? true;
     this.jsonl = options.formats?.jsonl ?? true;
     this.metrics = options.metrics ?? MetricRegistry.builtin();
     this.step = options.onStep ?? (() => {});
   }
 
+  /** Creates the folder; a folder that cannot be written is a ConfigError (io/config-errors.ts). */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureWritableDir(this.dir, this.flag);
   }
 
   /** Must run before the first `prepare`: rolls the folder to exactly what `checkpoint` committed. */
   async recover(checkpoint: Checkpoint | undefined): Promise<void> {
+    return this.classified(() => this.recoverTo(checkpoint));
+  }
+
+  /** Stages the epoch under `.staging/<id>/`; returns the bookkeeping for the checkpoint. */
+  async prepare(epoch: Epoch): Promise<FileSinkBookkeeping> {
+    return this.classified(() => this.stage(epoch));
+  }
+
+  /** Publishes the prepared epoch (the checkpoint holding its bookkeeping has committed). */
+  async finish(epoch: Epoch): Promise<void> {
+    return this.classified(() => this.publishPending(epoch));
+  }
+
+  async close(): Promise<void> {}
+
+  /** Runs `step`, turning file errors no retry fixes (the folder became read-only) into a ConfigError. */
+  private async classified<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      throw fsConfigError(err, { setting: `${this.flag} ${this.dir}`, what: "write" }) ?? err;
+    }
+  }
+
+  private async recoverTo(checkpoint: Checkpoint | undefined): Promise<void> {
     const stored = checkpoint?.sinks[this.name] as FileSinkBookkeeping | undefined;
     const book = stored ?? emptyBookkeeping(checkpoint?.epoch ?? 0);
     if (book.version !== 1) throw new Error(`file sink: unknown checkpoint bookkeeping version ${book.version}`);
@@ -123,8 +155,7 @@ export class FileSink implements Sink {
     this.recovered = true;
   }
 
-  /** Stages the epoch under `.staging/<id>/`; returns the bookkeeping for the checkpoint. */
-  async prepare(epoch: Epoch): Promise<FileSinkBookkeeping> {
+  private async stage(epoch: Epoch): Promise<FileSinkBookkeeping> {
     if (!this.recovered) throw new Error("file sink: recover() must run before the first epoch");
     if (this.pending) {
       throw new Error(`file sink: epoch ${epoch.id} prepared while epoch ${this.pending.book.epoch} is not finished`);
@@ -157,16 +188,13 @@ export class FileSink implements Sink {
     return book;
   }
 
-  /** Publishes the prepared epoch (the checkpoint holding its bookkeeping has committed). */
-  async finish(epoch: Epoch): Promise<void> {
+  private async publishPending(epoch: Epoch): Promise<void> {
     const pending = this.pending;
     if (!pending || pending.book.epoch !== epoch.id) throw new Error(`file sink: epoch ${epoch.id} was not prepared`);
     await this.publish(pending.book, async (rel) => pending.chunks.get(rel)!);
     this.lengths = pending.book.lengths;
     this.pending = undefined;
   }
-
-  async close(): Promise<void> {}
 
   /** The files of an epoch, relative path → bytes. */
   private encode(epoch: Epoch): Map<string, Uint8Array> {

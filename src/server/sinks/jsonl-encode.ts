@@ -14,11 +14,20 @@ export function encodeRowLines(metrics: MetricRegistry, rows: readonly OutputRow
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
+function utf8(b: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A side-output line. The SPEC headers become fields with the same names; the message itself is
  * kept unchanged as text in `value` (a Kafka message is bytes, so an event that was valid JSON
  * is still written as its original text, not re-encoded), or in `value_base64` when it is not
- * valid UTF-8. Late records reuse `eddy-error` for their reason, as the Kafka sink's headers do.
+ * valid UTF-8 (likewise `key`, or `key_base64`). Late records reuse `eddy-error` for their reason, as the Kafka sink's headers do.
  */
 export function sideRecordJson(s: SideRecord): Record<string, unknown> {
   const { record } = s;
@@ -29,6 +38,11 @@ export function sideRecordJson(s: SideRecord): Record<string, unknown> {
     "eddy-source-offset": record.offset,
     key: record.key,
   };
+  const k = record.keyBytes;
+  if (k && !utf8(k)) {
+    delete out.key;
+    out.key_base64 = Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("base64");
+  }
   const v = record.value;
   if (v === null || typeof v === "string") out.value = v;
   else {

@@ -8,11 +8,13 @@
  * Only final rows: SPEC says sinks that keep history receive final rows, so there is no
  * `updates` (Spark's append output mode).
  */
+import { createHash } from "node:crypto";
 import type { Message } from "kafkajs";
 import { MetricRegistry } from "../../core/metrics/registry";
 import type { Checkpoint, Epoch, OutputRow, SideRecord, Sink } from "../io/types";
 import { TopicRegistry } from "../kafka/topics";
 import type { TransactionalProducer } from "../kafka/transactional-producer";
+import { DEFAULT_MAX_MESSAGE_BYTES, fitRecord } from "./side-record-fit";
 
 /** Default output topic of every metric. */
 export const RESULTS_TOPIC = "analytics-results";
@@ -38,20 +40,40 @@ export interface KafkaSinkOptions {
   name?: string;
 }
 
-/** The message key of a row: metric and key fields joined by `|` (e.g. `page_views|prod-001`). */
+/** Most UTF-8 bytes of a row's message key (see {@link boundedKey}). */
+export const MAX_ROW_KEY_BYTES = 256;
+
+/**
+ * `key` when it has at most {@link MAX_ROW_KEY_BYTES} bytes of UTF-8, else its first bytes (cut at
+ * a character boundary) then `#` and 16 hex digits of its SHA-256, 256 bytes in all: still one key
+ * per distinct row key, so a key's rows keep sharing a partition, and never a huge key to hash or
+ * store (input ids are bounded, but a row key joins several of them).
+ */
+export function boundedKey(key: string): string {
+  if (key.length * 3 <= MAX_ROW_KEY_BYTES) return key;
+  const bytes = Buffer.from(key);
+  if (bytes.length <= MAX_ROW_KEY_BYTES) return key;
+  const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+  let end = MAX_ROW_KEY_BYTES - hash.length - 1;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return `${bytes.subarray(0, end).toString()}#${hash}`;
+}
+
+/** The message key of a row: metric and key fields joined by `|` (e.g. `page_views|prod-001`), bounded. */
 export function rowKey(row: OutputRow, metrics: MetricRegistry = MetricRegistry.builtin()): string {
-  return metrics.messageKey(row);
+  return boundedKey(metrics.messageKey(row));
 }
 
 function header(v: string | number): string {
   return String(v);
 }
 
-/** A side-output record: the input value unchanged, with the SPEC headers. */
+/** A side-output record: the input key and value unchanged (bytes as read), with the SPEC headers. */
 export function dlqMessage(side: SideRecord): Message {
   const r = side.record;
+  const k = r.keyBytes;
   return {
-    key: r.key,
+    key: k ? Buffer.from(k.buffer, k.byteOffset, k.byteLength) : r.key,
     value: r.value === null ? null : typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
     headers: {
       "eddy-error": side.reason,
@@ -127,14 +149,22 @@ export class KafkaSink implements Sink {
     });
     const dlq = byTopic(epoch.dlq, (s) => [[`${s.record.topic}.dlq`, dlqMessage(s)]]);
     const late = byTopic(epoch.late, (s) => [[`${s.record.topic}.late`, lateMessage(s)]]);
+    const sides = new Map<string, string>();
+    for (const s of epoch.dlq) sides.set(`${s.record.topic}.dlq`, s.record.topic);
+    for (const s of epoch.late) sides.set(`${s.record.topic}.late`, s.record.topic);
     try {
-      await this.registry.ensure([...rows.keys(), ...dlq.keys(), ...late.keys()]);
+      await this.registry.ensure(rows.keys());
+      await this.registry.ensureSide([...sides].map(([topic, source]) => ({ topic, source })));
     } catch (err) {
       await this.o.producer.abort();
       throw err;
     }
-    for (const group of [rows, dlq, late]) {
-      for (const [topic, messages] of group) await this.o.producer.send(topic, messages);
+    for (const [topic, messages] of rows) await this.o.producer.send(topic, messages);
+    for (const group of [dlq, late]) {
+      for (const [topic, messages] of group) {
+        const limit = this.registry.limitOf(topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
+        await this.o.producer.send(topic, messages.map((m) => fitRecord(m, limit, topic)));
+      }
     }
     return { rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length };
   }

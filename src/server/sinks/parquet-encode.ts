@@ -12,7 +12,11 @@
  *   the JSON files render the same value as a plain number of units;
  * - `timestamp` → INT64 TIMESTAMP(MILLIS, adjusted to UTC);
  * - `json` → BYTE_ARRAY JSON (the JSON text, e.g. `top_urls`).
- * Nullable fields are OPTIONAL, the others REQUIRED; `metric` is left out (the folder names it).
+ * Every column is OPTIONAL, as Spark writes Parquet ("all columns are automatically converted to
+ * be nullable for compatibility reasons"): a value the column cannot hold exactly — a sum that
+ * overflowed (NaN), ±Infinity, an integer beyond 2^53 — is written as null, as the JSON files
+ * render it, instead of failing the epoch and, with it, every restart. A value of the wrong kind
+ * (a fraction in an integer column) is a bug and throws. `metric` is left out (the folder names it).
  */
 import { ByteWriter, parquetWrite, type ColumnSource, type SchemaElement } from "hyparquet-writer";
 import { centsToCurrency, type FieldSpec, type FieldType } from "../../core/metrics/declaration";
@@ -22,7 +26,7 @@ import type { OutputRow } from "../io/types";
 export const CENTS_PRECISION = 18;
 
 function element(fs: FieldSpec): SchemaElement {
-  const repetition_type = fs.nullable ? "OPTIONAL" : "REQUIRED";
+  const repetition_type = "OPTIONAL";
   const name = fs.name;
   switch (fs.type) {
     case "string":
@@ -62,31 +66,36 @@ export function parquetSchema(fields: readonly FieldSpec[]): SchemaElement[] {
   return [{ name: "root", num_children: fields.length }, ...fields.map(element)];
 }
 
-function integer(metric: string, fs: FieldSpec, v: unknown): bigint {
-  if (typeof v === "bigint") return v;
-  if (typeof v !== "number" || !Number.isSafeInteger(v)) {
-    throw new TypeError(`${metric}.${fs.name}: expected an integer, got ${String(v)}`);
-  }
+/**
+ * The INT64 of an integer; null for one that overflowed (NaN, ±Infinity, beyond 2^53 or `max`).
+ * Anything else (a fraction, a string) is a bug upstream, not bad input, and throws.
+ */
+function integer(where: string, v: unknown, max: bigint): bigint | null {
+  if (typeof v === "bigint") return v >= -max && v <= max ? v : null;
+  if (typeof v === "number" && (!Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER)) return null;
+  if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${where}: expected an integer, got ${String(v)}`);
   return BigInt(v);
 }
 
-/** One row value as the physical/rich value hyparquet-writer expects for `type`. */
-function columnValue(metric: string, fs: FieldSpec, type: FieldType, v: unknown): unknown {
-  if (v === null || v === undefined) {
-    if (!fs.nullable) throw new TypeError(`${metric}.${fs.name}: null in a non-nullable field`);
-    return null;
-  }
+const INT64_MAX = (1n << 63n) - 1n;
+/** Largest unscaled value of DECIMAL(CENTS_PRECISION, 2). */
+const CENTS_MAX = 10n ** BigInt(CENTS_PRECISION) - 1n;
+
+/** One row value as the physical/rich value hyparquet-writer expects for `type`; null when it cannot hold it. */
+function columnValue(where: string, type: FieldType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
   switch (type) {
     case "int":
-    case "cents": // the unscaled DECIMAL value is the integer cents themselves
     case "timestamp":
-      return integer(metric, fs, v);
+      return integer(where, v, INT64_MAX);
+    case "cents": // the unscaled DECIMAL value is the integer cents themselves
+      return integer(where, v, CENTS_MAX);
     case "double":
-      if (typeof v !== "number") throw new TypeError(`${metric}.${fs.name}: expected a number, got ${String(v)}`);
-      return v;
+      if (typeof v !== "number") throw new TypeError(`${where}: expected a number, got ${String(v)}`);
+      return Number.isFinite(v) ? v : null;
     case "money":
-      if (typeof v !== "number") throw new TypeError(`${metric}.${fs.name}: expected a number, got ${String(v)}`);
-      return centsToCurrency(v);
+      if (typeof v !== "number") throw new TypeError(`${where}: expected a number, got ${String(v)}`);
+      return Number.isFinite(v) ? centsToCurrency(v) : null;
     case "bool":
       return Boolean(v);
     case "string":
@@ -105,7 +114,7 @@ export function encodeParquet(metric: string, fields: readonly FieldSpec[], rows
   const schema = parquetSchema(fields);
   const columnData: ColumnSource[] = fields.map((fs) => ({
     name: fs.name,
-    data: rows.map((r) => columnValue(metric, fs, fs.type, r[fs.name])),
+    data: rows.map((r) => columnValue(`${metric}.${fs.name}`, fs.type, r[fs.name])),
   }));
   const writer = new ByteWriter();
   parquetWrite({

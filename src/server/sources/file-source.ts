@@ -20,6 +20,7 @@
  */
 import type { Positions, Source, SourceRecord } from "../io/types";
 import { positionKey } from "../io/types";
+import { ConfigError } from "../io/config-errors";
 import { LineReader } from "./line-reader";
 
 /** Topic of malformed lines that name no readable topic. */
@@ -161,7 +162,15 @@ export class FileSource implements Source {
 
   async start(from?: Positions): Promise<void> {
     this.skip = { ...(from ?? {}) };
-    await this.reader.open();
+    try {
+      await this.reader.open();
+    } catch (err) {
+      // A missing or unreadable input stays so however often it is retried.
+      const code = (err as NodeJS.ErrnoException).code;
+      const cause = code === "ENOENT" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EISDIR" ? "it is a folder" : undefined;
+      if (cause) throw new ConfigError(`--input ${this.options.path}: cannot read it: ${cause} (${code}). Fix: pass an existing JSONL file (e.g. one written by \`eddy generate --out FILE.jsonl\`).`);
+      throw err;
+    }
   }
 
   async poll(_maxWaitMs: number, maxRecords: number): Promise<SourceRecord[] | null> {

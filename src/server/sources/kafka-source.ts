@@ -71,7 +71,7 @@ async function offsetsWithRetry(admin: ReturnType<Kafka["admin"]>, topic: string
 const PRIME_TIMEOUT_MS = 5000;
 
 function toRecord(topic: string, partition: number, m: KafkaMessage, readAt: number): SourceRecord {
-  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value ?? null, readAt, timestamp: Number(m.timestamp) };
+  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, keyBytes: m.key ?? undefined, value: m.value ?? null, readAt, timestamp: Number(m.timestamp) };
 }
 
 /** {@link Source} over Kafka topics; see the module comment for positions and rebalances. */

@@ -3,7 +3,8 @@
  * dictionary deltas since the previous frame, Kafka timestamps), using a pipeline's batch
  * builder as the encoder. For Node tests of the console worker's engine and the console bench.
  */
-import { validate, type TopicKind } from "../../../src/core/events";
+import type { TopicKind } from "../../../src/core/events";
+import { validate } from "../../helpers/pipeline";
 import { encodeFrame } from "../../../src/core/frames/encode";
 import { FLAG_RESET, FRAME_DICTS, type FrameDelta } from "../../../src/core/frames/format";
 import { referenceKernels } from "../../../src/core/pipeline/kernel-factory";

@@ -4,6 +4,7 @@
  * their declared types. Anything else is invalid and goes to `<topic>.dlq` with the reason, like
  * an invalid SPEC event; optional fields of another type only count as missing.
  */
+import { type FutureBound, futureError } from "../../event-limits";
 import { parseMessage, timestampError, type Validation } from "../../events";
 import type { InputDef } from "./definition";
 
@@ -21,7 +22,7 @@ function typeName(v: unknown): string {
 }
 
 /** Validates one raw message of a declared input. */
-export function validateDeclared(input: InputDef, raw: string | Uint8Array): Validation<Record<string, unknown>> {
+export function validateDeclared(input: InputDef, raw: string | Uint8Array, opts?: { future?: FutureBound }): Validation<Record<string, unknown>> {
   const m = parseMessage(raw);
   if (!m.ok) return m;
   const value = m.value;
@@ -30,6 +31,9 @@ export function validateDeclared(input: InputDef, raw: string | Uint8Array): Val
   if (tv === undefined || tv === null) return { ok: false, reason: `missing time field '${input.time.path}'` };
   const t = timestampError(tv);
   if (typeof t === "string") return { ok: false, reason: `time field '${input.time.path}': ${t}` };
+  // The same allowed future skew as SPEC inputs: one far-future event must not poison the watermark.
+  const ahead = opts?.future && futureError(t, opts.future);
+  if (ahead) return { ok: false, reason: ahead, future: true };
   for (const path of input.required) {
     const f = input.fields.get(path)!;
     const v = at(value, f.parts);
