@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConnectionState } from "../../src/web/shared/chart-data";
 import { describeState } from "../../src/web/ui/state-view";
-import { consumerLag, type TopicsResponse } from "../../src/web/ui/topic-browser";
 import { backoffMs } from "../../src/web/worker/gateway-socket";
 import { RateMeter } from "../../src/web/worker/rate-meter";
 
@@ -29,18 +28,6 @@ describe("web console states", () => {
     expect([1, 2, 3, 6, 7, 20].map((a) => backoffMs(a, () => 0.5))).toEqual([250, 500, 1000, 8000, 8000, 8000]);
     expect(backoffMs(1, () => 0)).toBe(200);
     expect(backoffMs(1, () => 1)).toBe(300);
-  });
-
-  it("shows the consumer group with the most lag on the subscribed topics", () => {
-    const body: TopicsResponse = {
-      topics: [
-        { name: "clickstream", kind: "clickstream", partitions: [], groups: [{ groupId: "runner", lag: 5, partitions: [] }, { groupId: "other", lag: 9, partitions: [] }] },
-        { name: "transactions", kind: "transactions", partitions: [], groups: [{ groupId: "runner", lag: 7, partitions: [] }] },
-        { name: "unrelated", kind: null, partitions: [], groups: [{ groupId: "other", lag: 100, partitions: [] }] },
-      ],
-    };
-    expect(consumerLag(body, ["clickstream", "transactions"])).toEqual({ lag: 12, of: "runner" });
-    expect(consumerLag(body, ["orders"])).toBeNull();
   });
 
   it("measures events per second over the last second of samples", () => {
