@@ -9,9 +9,10 @@
  * sends offsets [start, end); the queue then sends those at or past the end, and the client
  * joins the live stream in the same tick.
  *
- * The first chunk holds the first batch of every partition, sorted by event time: the pipeline
- * watermark is the minimum over the streams it has seen, so a partition heard first would
- * otherwise make the early events of the others late. Sending waits while the client's socket
+ * The first chunk holds the first batch of every partition, merged by Kafka timestamp as they
+ * arrived: the pipeline watermark is the minimum over the streams it has seen, so a partition
+ * heard first would otherwise make the early events of the others late. (Event time would be
+ * wrong there: it would put an event that arrived late before the events it is late for.) Sending waits while the client's socket
  * holds over 1 MiB: a replay never drops, it goes as fast as the tab reads.
  */
 import type { Connection } from "./connection";

@@ -166,10 +166,12 @@ export class Hub {
   /**
    * Sends `msgs` to client `c` alone, now, as event frames (history: the live stream skips a
    * client while it replays). Messages of topics it does not receive are left out, invalid
-   * ones counted in the frame header. `byTime` orders the valid events by event time first.
+   * ones counted in the frame header. `byArrival` orders them by Kafka timestamp first (stable:
+   * each partition keeps its order), the order in which a live consumer would have seen them.
    * Returns the events sent.
    */
-  sendOwn(c: Connection, msgs: InputMessage[], byTime = false): number {
+  sendOwn(c: Connection, msgs: InputMessage[], byArrival = false): number {
+    if (byArrival) msgs = msgs.slice().sort((a, b) => a.timestamp - b.timestamp);
     const valid: { k: number; v: { event: Parameters<BatchBuilder["append"]>[2]; t: number }; m: InputMessage }[] = [];
     let invalid = 0;
     for (const m of msgs) {
@@ -179,7 +181,6 @@ export class Hub {
       if (v.ok) valid.push({ k, v, m });
       else invalid++;
     }
-    if (byTime) valid.sort((a, b) => a.v.t - b.v.t);
     const b = this.own;
     b.clear();
     for (const { k, v, m } of valid) {

@@ -116,7 +116,7 @@ export class KafkaBridgeSource implements GatewaySource {
   async listTopics(): Promise<TopicListing[]> {
     const admin = this.admin!;
     const names = (await admin.listTopics()).sort();
-    const groups = await this.groupOffsets();
+    const groups = await this.groupOffsets(names);
     const kinds = new Map(this.topics.map((t) => [t.name, t.kind]));
     return Promise.all(
       names.map(async (name) => {
@@ -137,14 +137,16 @@ export class KafkaBridgeSource implements GatewaySource {
     );
   }
 
-  /** Committed offsets of every consumer group but the gateway's own, by group and topic. */
-  private async groupOffsets(): Promise<Map<string, Map<string, { partition: number; offset: string }[]>>> {
+  /** Committed offsets on `topics` of every consumer group but the gateway's own, by group and topic. */
+  private async groupOffsets(topics: string[]): Promise<Map<string, Map<string, { partition: number; offset: string }[]>>> {
     const admin = this.admin!;
     const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !g.startsWith("eddy-gateway-"));
     const out = new Map<string, Map<string, { partition: number; offset: string }[]>>();
+    // Committed offsets are never on the broker's own topics; without a topic list kafkajs asks for none.
+    const names = topics.filter((n) => !n.startsWith("__"));
     await Promise.all(
       ids.map(async (groupId) => {
-        const topics = await admin.fetchOffsets({ groupId });
+        const topics = await admin.fetchOffsets({ groupId, topics: names });
         out.set(groupId, new Map(topics.map((t) => [t.topic, t.partitions])));
       }),
     );
@@ -153,7 +155,7 @@ export class KafkaBridgeSource implements GatewaySource {
 
   async listGroups(): Promise<GroupSummary[]> {
     const admin = this.admin!;
-    const offsets = await this.groupOffsets();
+    const offsets = await this.groupOffsets(await admin.listTopics());
     const described = offsets.size ? (await admin.describeGroups([...offsets.keys()])).groups : [];
     const ends = new Map<string, Map<number, number>>();
     const endOf = async (topic: string) => {

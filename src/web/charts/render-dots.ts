@@ -35,7 +35,7 @@ export const renderDots: Renderer = (c, d, ctx) => {
     marks: [
       Plot.ruleY(lo < 0 ? [THRESHOLD, -THRESHOLD] : [THRESHOLD], { stroke: "#c33", strokeDasharray: "4,3" }),
       Plot.ruleY([0], { stroke: "#999" }),
-      Plot.dot({ length: n }, { x: a.x, y: a.y, r: a.amount, fill: cat, fillOpacity: 0.8, stroke: "white", strokeWidth: 0.5 }),
+      Plot.dot({ length: n }, { x: a.x, y: a.y, r: a.amount, fill: cat, fillOpacity: 0.8, stroke: "white", strokeWidth: 0.5, clip: true }),
     ],
   });
   const svg = svgOf(fig);

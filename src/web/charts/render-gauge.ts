@@ -16,8 +16,8 @@ export const renderGauge: Renderer = (c, d, ctx) => {
     x: timeAxis(ctx),
     y: { label: c.y.label, grid: true, zero: true, tickFormat: tickFormat(c.y.format) },
     marks: [
-      Plot.areaY({ length: n }, { x: s.x, y: s.y, fill: "#4e79a7", fillOpacity: 0.18 }),
-      Plot.lineY({ length: n }, { x: s.x, y: s.y, stroke: "#4e79a7" }),
+      Plot.areaY({ length: n }, { x: s.x, y: s.y, fill: "#4e79a7", fillOpacity: 0.18, clip: true }),
+      Plot.lineY({ length: n }, { x: s.x, y: s.y, stroke: "#4e79a7", clip: true }),
       Plot.text([last], { frameAnchor: "top-right", text: (v: number) => `${formatValue(v, "count")} open`, dy: 4, dx: -4 }),
     ],
   });

@@ -32,8 +32,8 @@ export const renderHeat: Renderer = (c, d, ctx) => {
     y: { label: null, domain: short },
     color: { type: "sqrt", scheme: "blues", legend: true, label: c.y.label, zero: true },
     marks: [
-      Plot.rectX(closed, { x1: "x0", x2: "x1", y: "y", fill: "v", inset: 0.5 }),
-      Plot.rectX(open, { x1: "x0", x2: "x1", y: "y", fill: "v", fillOpacity: 0.45, stroke: "#52606d", strokeDasharray: "2,2", strokeWidth: 0.8, inset: 1 }),
+      Plot.rectX(closed, { x1: "x0", x2: "x1", y: "y", fill: "v", inset: 0.5, clip: true }),
+      Plot.rectX(open, { x1: "x0", x2: "x1", y: "y", fill: "v", fillOpacity: 0.45, stroke: "#52606d", strokeDasharray: "2,2", strokeWidth: 0.8, inset: 1, clip: true }),
     ],
   });
   const svg = svgOf(fig);

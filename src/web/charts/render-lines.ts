@@ -52,10 +52,10 @@ export const renderLines: Renderer = (c, d, ctx) => {
     y: { label: c.y.label, grid: true, zero: true, tickFormat: tickFormat(c.y.format) },
     color: { legend: true, domain: keys, range: keys.map(colorOf) },
     marks: [
-      Plot.lineY(closed, { x: "x", y: "y", z: "key", stroke: "key", strokeWidth: 1.8 }),
-      ...(perKey <= 60 ? [Plot.dot(closed, { x: "x", y: "y", fill: "key", r: 2 })] : []),
-      Plot.lineY(open, { x: "x", y: "y", z: "key", stroke: "key", strokeDasharray: "4,3", strokeOpacity: 0.55 }),
-      Plot.dot(open, { x: "x", y: "y", stroke: "key", fill: "white", r: 3, strokeOpacity: 0.8 }),
+      Plot.lineY(closed, { x: "x", y: "y", z: "key", stroke: "key", strokeWidth: 1.8, clip: true }),
+      ...(perKey <= 60 ? [Plot.dot(closed, { x: "x", y: "y", fill: "key", r: 2, clip: true })] : []),
+      Plot.lineY(open, { x: "x", y: "y", z: "key", stroke: "key", strokeDasharray: "4,3", strokeOpacity: 0.55, clip: true }),
+      Plot.dot(open, { x: "x", y: "y", stroke: "key", fill: "white", r: 3, strokeOpacity: 0.8, clip: true }),
     ],
   });
   const svg = svgOf(fig);

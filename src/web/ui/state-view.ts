@@ -42,7 +42,7 @@ export class StateView {
 
   show(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null, history?: HistoryProgress): void {
     const d = describeState(s, eventsTotal, info, history);
-    const state = s.kind === "connected" && eventsTotal === 0 ? "empty" : s.kind;
+    const state = s.kind !== "connected" ? s.kind : history?.state === "replaying" ? "history" : eventsTotal === 0 ? "empty" : s.kind;
     if (this.root.dataset.state !== state) this.root.dataset.state = state;
     if (this.root.dataset.tone !== d.tone) this.root.dataset.tone = d.tone;
     setText(this.root, d.text);
