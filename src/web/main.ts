@@ -180,6 +180,8 @@ const debug = {
   maxFrameMs: () => scheduler.maxFrameMs,
   drawStats: () => Object.fromEntries(panels.map((p) => [p.chart.id, { ...p.drawStats }])),
   drawn: () => Object.fromEntries(panels.map((p) => [p.chart.id, p.root.dataset.drawn ?? "none"])),
+  /** Width each chart is drawn at, px. */
+  widths: () => Object.fromEntries(panels.map((p) => [p.chart.id, p.width])),
   /** The shown range and the event-time domain of the charts. */
   view: () => ({ rangeMs, zone: time.zone, domain: last ? view(last).domain : null }),
 };

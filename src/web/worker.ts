@@ -94,7 +94,9 @@ const api = {
         engine!.reset(aggregatorFor(rangeMs));
         inputRate = new RateMeter(5000);
         inputPerSec = null;
-        return { type: "hello", v: 1, epoch: null, dicts: null, ...(opts.topics ? { topics: opts.topics } : {}), results: false, history: { sinceMs: Date.now() - rangeMs } };
+        const sinceMs = Date.now() - rangeMs;
+        engine!.setHistory({ state: "replaying", events: 0, total: null, sinceMs });
+        return { type: "hello", v: 1, epoch: null, dicts: null, ...(opts.topics ? { topics: opts.topics } : {}), results: false, history: { sinceMs } };
       },
       onWelcome: (w) => {
         subscribed = w.subscribed.topics;

@@ -336,6 +336,10 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
       await until(async () => (await eddy(page, "updatesDrawn")) > 0 && Object.values(await eddy(page, "drawn")).every((d) => d === "data"), 20_000, "charts at the new size");
       const before = await eddy(page, "updatesDrawn");
       await until(async () => (await eddy(page, "updatesDrawn")) > before + 1, 20_000, "a redraw at the new width");
+      // Each chart is drawn at its panel's width (no scaling, no overflow).
+      const sizes = await page.$$eval(".chart-body", (bs) => bs.map((b) => [Math.round(b.getBoundingClientRect().width), Math.round([...b.querySelectorAll("svg")].pop()?.getBoundingClientRect().width ?? -1)]));
+      console.log(`[e2e] ${w} px: chart body / figure widths ${JSON.stringify(sizes)}, drawn at ${JSON.stringify(await eddy(page, "widths"))}`);
+      for (const [body, fig] of sizes) expect(Math.abs(body - fig)).toBeLessThanOrEqual(2);
       const path = join(ARTIFACTS, `console-${w}x${h}.png`);
       await page.screenshot({ path, fullPage: true });
       console.log(`[e2e] screenshot: ${path}`);

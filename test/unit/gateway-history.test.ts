@@ -90,24 +90,6 @@ describe("gateway history replay (hello.history)", () => {
     expect(other.ids().at(-1)).toBe("tx-0-15");
   });
 
-  it("merges the first chunk by Kafka timestamp (arrival), so a partition heard first makes no other one late", async () => {
-    // tx-0-1 arrived after tx-0-0 but is an hour older in event time: it stays after it (late).
-    const old = JSON.parse(tx(1, 0).value as string) as Record<string, unknown>;
-    const a = [tx(0, 0), { ...tx(1, 0), value: JSON.stringify({ ...old, timestamp: (old.timestamp as number) - 3_600_000 }) }];
-    const later = { ...tx(50, 1) };
-    const r: HistoryReader = {
-      async readHistory(req) {
-        await req.deliver([later, ...a]);
-        return new Map([["transactions:0", 2], ["transactions:1", 51]]);
-      },
-    };
-    const hub = new Hub({ topics: TOPICS, history: r });
-    const s = new FakeSocket();
-    hub.connect(s).handle(JSON.stringify({ type: "hello", v: 1, history: { sinceMs: 0 } }), false, CTX);
-    await settle();
-    expect(s.ids()).toEqual(["tx-0-0", "tx-0-1", "tx-1-50"]);
-  });
-
   it("says history is unavailable without a reader, and the hello rejects a bad history", () => {
     const hub = new Hub({ topics: TOPICS });
     const s = new FakeSocket();

@@ -9,10 +9,9 @@
  * sends offsets [start, end); the queue then sends those at or past the end, and the client
  * joins the live stream in the same tick.
  *
- * The first chunk holds the first batch of every partition, merged by Kafka timestamp as they
- * arrived: the pipeline watermark is the minimum over the streams it has seen, so a partition
- * heard first would otherwise make the early events of the others late. (Event time would be
- * wrong there: it would put an event that arrived late before the events it is late for.) Sending waits while the client's socket
+ * The reader hands messages over in the order a consumer of the live stream would have met them
+ * (Kafka: merged by timestamp across partitions, like the headless runner; kafka-history.ts), so
+ * the pipeline's watermark and lateness come out as they did live. Sending waits while the client's socket
  * holds over 1 MiB: a replay never drops, it goes as fast as the tab reads.
  */
 import type { Connection } from "./connection";
@@ -64,7 +63,6 @@ export async function replayHistory(hub: Hub, c: Connection, sinceMs: number): P
   const topics = hub.topics.filter((_, k) => c.mask[k]).map((t) => t.name);
   let messages = 0;
   let total: number | null = null;
-  let first = true;
   let lastReport = Date.now();
   report("replaying", 0, null);
   let ends: Map<string, number> | null = null;
@@ -81,8 +79,7 @@ export async function replayHistory(hub: Hub, c: Connection, sinceMs: number): P
       deliver: async (msgs) => {
         while (!abort.signal.aborted && c.socket.bufferedAmount() > DRAIN_BELOW_BYTES) await wait(10);
         if (abort.signal.aborted) throw new Error("client left");
-        hub.sendOwn(c, msgs, first);
-        first = false;
+        hub.sendOwn(c, msgs);
         messages += msgs.length;
         if (Date.now() - lastReport >= 1000) {
           lastReport = Date.now();

@@ -166,12 +166,9 @@ export class Hub {
   /**
    * Sends `msgs` to client `c` alone, now, as event frames (history: the live stream skips a
    * client while it replays). Messages of topics it does not receive are left out, invalid
-   * ones counted in the frame header. `byArrival` orders them by Kafka timestamp first (stable:
-   * each partition keeps its order), the order in which a live consumer would have seen them.
-   * Returns the events sent.
+   * ones counted in the frame header. Returns the events sent.
    */
-  sendOwn(c: Connection, msgs: InputMessage[], byArrival = false): number {
-    if (byArrival) msgs = msgs.slice().sort((a, b) => a.timestamp - b.timestamp);
+  sendOwn(c: Connection, msgs: InputMessage[]): number {
     const valid: { k: number; v: { event: Parameters<BatchBuilder["append"]>[2]; t: number }; m: InputMessage }[] = [];
     let invalid = 0;
     for (const m of msgs) {

@@ -39,7 +39,7 @@ export class KafkaBridgeSource implements GatewaySource {
   private admin: Admin | undefined;
   /** Messages behind the end of each input partition after the consumer's newest batch. */
   private readonly lagByPartition = new Map<string, number>();
-  readonly history: HistoryReader = { readHistory: (req) => readKafkaHistory(this.kafka, this.admin!, req) };
+  readonly history: HistoryReader = { readHistory: (req) => readKafkaHistory(this.kafka, this.opts.brokers, this.admin!, req) };
 
   constructor(private readonly opts: KafkaBridgeOptions) {
     const t = opts.topics ?? { clickstream: "clickstream", transactions: "transactions", orders: "orders" };

@@ -21,7 +21,7 @@ export class ChartPanel {
   private hasFigure = false;
   // Width from a ResizeObserver: reading clientWidth while drawing would force a synchronous
   // layout of everything mutated earlier in the same frame.
-  private width = 400;
+  width = 400;
   /** Draw times of this chart: count, total and longest, ms. */
   readonly drawStats = { n: 0, totalMs: 0, maxMs: 0 };
 

@@ -16,6 +16,8 @@ export function describeState(s: ConnectionState, eventsTotal: number, info: Gat
       return { tone: "info", text: `Connecting to the gateway (${s.url})…` };
     case "connected": {
       const src = info ? ` ${info.source.description}` : "";
+      // Until the first update of this connection, the time range is still on its way.
+      if (history === undefined && eventsTotal === 0) return { tone: "info", text: `Connected to${src}. Loading the time range from Kafka…` };
       if (history?.state === "replaying") {
         const share = history.total ? `, ${Math.min(99, Math.floor((history.events / Math.max(1, history.total)) * 100))} %` : "";
         return { tone: "info", text: `Connected to${src}. Loading the time range from Kafka: ${history.events.toLocaleString("en-US")} events${share}…` };
@@ -42,7 +44,8 @@ export class StateView {
 
   show(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null, history?: HistoryProgress): void {
     const d = describeState(s, eventsTotal, info, history);
-    const state = s.kind !== "connected" ? s.kind : history?.state === "replaying" ? "history" : eventsTotal === 0 ? "empty" : s.kind;
+    const loading = history?.state === "replaying" || (history === undefined && eventsTotal === 0);
+    const state = s.kind !== "connected" ? s.kind : loading ? "history" : eventsTotal === 0 ? "empty" : s.kind;
     if (this.root.dataset.state !== state) this.root.dataset.state = state;
     if (this.root.dataset.tone !== d.tone) this.root.dataset.tone = d.tone;
     setText(this.root, d.text);
