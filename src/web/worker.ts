@@ -65,6 +65,8 @@ let rangeMs = 15 * 60_000;
 let subscribed: string[] | null = null;
 let inputRate = new RateMeter(5000);
 let inputPerSec: number | null = null;
+/** Whether this connection's gateway answered the hello's history request (older ones do not). */
+let historyAnswered = false;
 
 const api = {
   /**
@@ -96,6 +98,7 @@ const api = {
         inputPerSec = null;
         const sinceMs = Date.now() - rangeMs;
         engine!.setHistory({ state: "replaying", events: 0, total: null, sinceMs });
+        historyAnswered = false;
         return { type: "hello", v: 1, epoch: null, dicts: null, ...(opts.topics ? { topics: opts.topics } : {}), results: false, history: { sinceMs } };
       },
       onWelcome: (w) => {
@@ -104,6 +107,11 @@ const api = {
       },
       onFrame: (data) => {
         if (recovering) return;
+        // A gateway that says nothing about history before its first frame does not replay any.
+        if (!historyAnswered) {
+          historyAnswered = true;
+          engine!.setHistory({ state: "unavailable", events: 0, total: null, sinceMs: null, reason: "the gateway does not replay history" });
+        }
         try {
           engine!.ingest(decodeFrame(data), Date.now());
         } catch (err) {
@@ -124,6 +132,7 @@ const api = {
         } else if (m.type === "backpressure") {
           backpressure = m.state;
         } else if (m.type === "history") {
+          historyAnswered = true;
           engine!.setHistory({
             state: m.state,
             events: engine!.stats().historyEvents,

@@ -5,6 +5,17 @@
 import * as Plot from "@observablehq/plot";
 import { formatValue, openNote, type Renderer, svgOf, timeAxis, windowLabel } from "./chart";
 
+/** The colour legend per (domain top, label): the same ramp is reused while the top stays. */
+const legends = new Map<string, Element>();
+
+/** A round number at or above `v` (1, 2, 5 × a power of ten), so the legend rarely changes. */
+export function niceTop(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
 /** Longest row label drawn, characters (names are cut with "…" beyond it). */
 function maxLabel(width: number): number {
   return width < 420 ? 14 : 28;
@@ -23,6 +34,18 @@ export const renderHeat: Renderer = (c, d, ctx) => {
   const open = rows.filter((r) => r.open);
   const right = Math.max(ctx.domain[1], ...open.map((r) => r.x1));
   const longest = Math.max(...short.map((l) => l.length));
+  let top = 0;
+  for (let i = 0; i < n; i++) top = Math.max(top, s.y[i]);
+  top = niceTop(top);
+  const color = { type: "sqrt" as const, scheme: "blues" as const, domain: [0, top], label: c.y.label };
+  // Drawing the ramp (a canvas) is a good part of a draw: it is made once per domain top.
+  const key = `${top}:${c.y.label}`;
+  let legend = legends.get(key);
+  if (!legend) {
+    if (legends.size > 32) legends.clear();
+    legend = Plot.legend({ color, ticks: 4, tickFormat: "~s" }) as Element;
+    legends.set(key, legend);
+  }
   const fig = Plot.plot({
     width: ctx.width,
     height: ctx.height + 20,
@@ -30,18 +53,20 @@ export const renderHeat: Renderer = (c, d, ctx) => {
     marginBottom: 40,
     x: { ...timeAxis(ctx), domain: [ctx.domain[0], right] },
     y: { label: null, domain: short },
-    color: { type: "sqrt", scheme: "blues", legend: true, label: c.y.label, zero: true },
+    color,
     marks: [
       Plot.rectX(closed, { x1: "x0", x2: "x1", y: "y", fill: "v", inset: 0.5, clip: true }),
       Plot.rectX(open, { x1: "x0", x2: "x1", y: "y", fill: "v", fillOpacity: 0.45, stroke: "#52606d", strokeDasharray: "2,2", strokeWidth: 0.8, inset: 1, clip: true }),
     ],
   });
-  const svg = svgOf(fig);
+  const figure = document.createElement("div");
+  figure.append(legend.cloneNode(true), fig);
+  const svg = svgOf(figure);
   const sx = fig.scale("x")!;
   const sy = fig.scale("y")!;
   const band = sy.bandwidth ?? 10;
   return {
-    figure: fig,
+    figure,
     hit(px, py) {
       if (!svg || !sx.invert) return null;
       const t = sx.invert(px) as number | Date;
