@@ -128,5 +128,5 @@ export function openNote(x0: number, x1: number, newest: number): string {
 
 /** The x axis every chart shares: event time in the time base, labelled with its zone. */
 export function timeAxis(ctx: RenderContext): Record<string, unknown> {
-  return { type: ctx.time.plotType, domain: ctx.domain, label: `event time (${ctx.time.label}) →`, labelAnchor: "right", labelOffset: 32, ticks: Math.max(2, Math.floor(ctx.width / 110)) };
+  return { type: ctx.time.plotType, domain: ctx.domain, label: `event time (${ctx.time.label}) →`, labelAnchor: "right", labelOffset: 44, ticks: Math.max(2, Math.floor(ctx.width / 110)) };
 }

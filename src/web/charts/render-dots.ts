@@ -27,7 +27,7 @@ export const renderDots: Renderer = (c, d, ctx) => {
     width: ctx.width,
     height: ctx.height,
     marginLeft: 48,
-    marginBottom: 40,
+    marginBottom: 50,
     x: timeAxis(ctx),
     y: { label: c.y.label, grid: true, domain: [lo < 0 ? Math.min(lo, -THRESHOLD - 1) * 1.05 : 0, hi * 1.08] },
     r: { range: [2.5, 9] },

@@ -12,7 +12,7 @@ export const renderGauge: Renderer = (c, d, ctx) => {
     width: ctx.width,
     height: ctx.height,
     marginLeft: 56,
-    marginBottom: 40,
+    marginBottom: 50,
     x: timeAxis(ctx),
     y: { label: c.y.label, grid: true, zero: true, tickFormat: tickFormat(c.y.format) },
     marks: [

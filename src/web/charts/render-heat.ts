@@ -50,7 +50,7 @@ export const renderHeat: Renderer = (c, d, ctx) => {
     width: ctx.width,
     height: ctx.height + 20,
     marginLeft: Math.min(Math.round(ctx.width * 0.4), 12 + longest * 6.2),
-    marginBottom: 40,
+    marginBottom: 50,
     x: { ...timeAxis(ctx), domain: [ctx.domain[0], right] },
     y: { label: null, domain: short },
     color,

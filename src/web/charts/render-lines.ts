@@ -47,7 +47,7 @@ export const renderLines: Renderer = (c, d, ctx) => {
     width: ctx.width,
     height: ctx.height,
     marginLeft: 56,
-    marginBottom: 40,
+    marginBottom: 50,
     x: { ...timeAxis(ctx), domain: [ctx.domain[0], right] },
     y: { label: c.y.label, grid: true, zero: true, tickFormat: tickFormat(c.y.format) },
     color: { legend: true, domain: keys, range: keys.map(colorOf) },
