@@ -37,6 +37,11 @@ export interface ChartDeclaration {
    * tooltip shows numerator and denominator (per key: `[numerator, denominator]` nouns).
    */
   ratio?: { minDenominator: number; terms: Record<string, [string, string]> };
+  /**
+   * Per key, how long after its window's end a value can still grow (conversions wait 10 min for
+   * the purchase): an open window counts as seen over its span plus this.
+   */
+  horizonMs?: Record<string, number>;
 }
 
 /** What a renderer gets besides the data. */

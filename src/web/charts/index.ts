@@ -36,7 +36,7 @@ export const CHARTS: ChartDeclaration[] = [
   {
     id: "conversion-rate",
     title: "Conversion rate",
-    caption: "conversions (click → purchase within 10 min) and purchases / views, per 1-minute window at its end; an open window shows once it has 50 clicks (views)",
+    caption: "conversions (click → purchase within 10 min) and purchases / views, per 1-minute window at its end; an open window shows once half seen (conversions: with their 10 minutes) and with 50 clicks (views)",
     empty: "No conversion data yet: waiting for views and clicks.",
     kind: "lines",
     data: "conversion",
@@ -47,6 +47,7 @@ export const CHARTS: ChartDeclaration[] = [
       minDenominator: 50,
       terms: { [CONVERSION_KEYS[0]]: ["converted", "clicks"], [CONVERSION_KEYS[1]]: ["purchases", "views"] },
     },
+    horizonMs: { [CONVERSION_KEYS[0]]: 10 * 60_000 },
   },
   {
     id: "active-sessions",

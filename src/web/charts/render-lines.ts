@@ -30,9 +30,10 @@ export const renderLines: Renderer = (c, d, ctx) => {
   for (let i = 0; i < s.x.length; i++) {
     const open = s.partial[i] === 1;
     const den = s.den ? s.den[i] : NaN;
-    // An open window is drawn once half its span has been seen: a sliding window that began a
-    // moment ago holds almost nothing yet and would read as a collapse.
-    if (open && Math.min(newest, s.x1[i]) - s.x0[i] < (s.x1[i] - s.x0[i]) / 2) continue;
+    // An open window is drawn once half its span (and horizon) has been seen: a sliding window
+    // that began a moment ago holds almost nothing yet and would read as a collapse.
+    const end = s.x1[i] + (c.horizonMs?.[s.keys[s.k[i]]] ?? 0);
+    if (open && Math.min(newest, end) - s.x0[i] < (end - s.x0[i]) / 2) continue;
     if (open && minDen > 0 && !(den >= minDen)) continue;
     pts.push({ x: s.x[i], y: s.y[i], x0: s.x0[i], x1: s.x1[i], key: s.keys[s.k[i]], open, num: s.num ? s.num[i] : NaN, den });
   }
@@ -80,7 +81,7 @@ export const renderLines: Renderer = (c, d, ctx) => {
         title: p.key,
         color: colorOf(p.key),
         rows,
-        note: p.open ? openNote(p.x0, p.x1, newest) : "closed window: final",
+        note: p.open ? openNote(p.x0, p.x1 + (c.horizonMs?.[p.key] ?? 0), newest) : "closed window: final",
       };
     },
   };
