@@ -61,7 +61,7 @@ export const CHARTS: ChartDeclaration[] = [
   {
     id: "anomalies",
     title: "Purchase anomalies",
-    caption: "purchase_anomalies: |z| > 3 against the category's earlier transactions; dot size = amount; hover for the transaction",
+    caption: "purchase_anomalies: |z| > 3 against the category's earlier transactions (the newest 500); dot size = amount; hover for the transaction",
     empty: "No anomalies in this range (each category needs 30 transactions first).",
     kind: "dots",
     data: "anomalies",

@@ -42,7 +42,7 @@ export const renderLines: Renderer = (c, d, ctx) => {
   const colorOf = (k: string) => (c.color === "category" ? categoryColor(k) : SERIES_COLORS[s.keys.indexOf(k) % SERIES_COLORS.length]);
   const closed = pts.filter((p) => !p.open);
   const open = pts.filter((p) => p.open);
-  const perKey = closed.length / Math.max(1, keys.length);
+
   const right = Math.max(ctx.domain[1], ...open.map((p) => p.x));
   const fig = Plot.plot({
     width: ctx.width,
@@ -54,7 +54,8 @@ export const renderLines: Renderer = (c, d, ctx) => {
     color: { legend: true, domain: keys, range: keys.map(colorOf) },
     marks: [
       Plot.lineY(closed, { x: "x", y: "y", z: "key", stroke: "key", strokeWidth: 1.8, clip: true }),
-      ...(perKey <= 60 ? [Plot.dot(closed, { x: "x", y: "y", fill: "key", r: 2, clip: true })] : []),
+      // Points on finished lines only while few: each is an SVG node per redraw (the tooltip finds points without them).
+      ...(closed.length <= 60 ? [Plot.dot(closed, { x: "x", y: "y", fill: "key", r: 2, clip: true })] : []),
       Plot.lineY(open, { x: "x", y: "y", z: "key", stroke: "key", strokeDasharray: "4,3", strokeOpacity: 0.55, clip: true }),
       Plot.dot(open, { x: "x", y: "y", stroke: "key", fill: "white", r: 3, strokeOpacity: 0.8, clip: true }),
     ],

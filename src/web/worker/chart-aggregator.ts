@@ -21,7 +21,7 @@ export interface AggregatorOptions {
   heatBucketMs?: number;
   /** Products shown in the page-view chart, most viewed first (default 12). */
   topProducts?: number;
-  /** Newest anomalies kept (default 2,000). */
+  /** Newest anomalies kept (default 500: each is a dot drawn at every update). */
   anomalies?: number;
   /** Open-session samples kept (default 600). */
   sessionSamples?: number;
@@ -130,7 +130,7 @@ export class ChartAggregator {
   private keep: number;
 
   constructor(opts: AggregatorOptions = {}) {
-    this.o = { windows: 15, heatBucketMs: 60_000, topProducts: 12, anomalies: 2000, sessionSamples: 600, sessionStepMs: 2000, keepFinal: 0, ...opts };
+    this.o = { windows: 15, heatBucketMs: 60_000, topProducts: 12, anomalies: 500, sessionSamples: 600, sessionStepMs: 2000, keepFinal: 0, ...opts };
     this.keep = Math.max(this.o.keepFinal || 60, this.o.windows + 5);
     this.kept = new Set<string>([...KEPT_METRICS, ...Object.values(WINDOW_SERIES).map((s) => s.metric)]);
     this.sessionX = new Float64Array(this.o.sessionSamples);
