@@ -368,13 +368,15 @@ describe("web console in Chromium: generator → Kafka → gateway → worker �
 
   it("after a reload, replays the time range from Kafka into the charts, with the same final rows as the runner", async () => {
     const before = (await eddy(page, "stats")).eventsTotal;
+    const t0 = Date.now();
     await page.reload();
     await until(async () => (await eddy(page, "lastHealth"))?.history.state === "done", 120_000, "the history replay");
+    const replayMs = Date.now() - t0;
     const s = await eddy(page, "stats");
     // Everything sent is within the last 15 minutes of Kafka time: all of it is back.
     expect(s.eventsTotal).toBeGreaterThanOrEqual(validSent);
     expect(s.historyEvents).toBeGreaterThanOrEqual(validSent);
-    console.log(`[e2e] reload: ${s.historyEvents} events replayed (the first page had ${before})`);
+    console.log(`[e2e] reload: ${s.historyEvents} events replayed in ${(replayMs / 1000).toFixed(1)} s, page load included (the first page had ${before})`);
     await until(async () => Object.values(await eddy(page, "drawn")).every((d) => d === "data"), 30_000, "every chart to draw the history");
     // Windows well before the bounded records' end hold only bounded events: equal to the runner's.
     const windows = (await eddy(page, "closedWindows", "product_activity")).filter((w) => w + 60_000 <= boundedMaxT - 3 * 60_000);
