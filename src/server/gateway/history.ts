@@ -16,6 +16,7 @@
  */
 import type { Connection } from "./connection";
 import type { Hub, InputMessage } from "./hub";
+import { sendOwn } from "./own-frames";
 
 /** Live messages a replaying client may have waiting (about 60 s at 10,000 events/s). */
 export const MAX_QUEUED_LIVE = 600_000;
@@ -79,7 +80,7 @@ export async function replayHistory(hub: Hub, c: Connection, sinceMs: number): P
       deliver: async (msgs) => {
         while (!abort.signal.aborted && c.socket.bufferedAmount() > DRAIN_BELOW_BYTES) await wait(10);
         if (abort.signal.aborted) throw new Error("client left");
-        hub.sendOwn(c, msgs);
+        sendOwn(hub, c, msgs);
         messages += msgs.length;
         if (Date.now() - lastReport >= 1000) {
           lastReport = Date.now();
@@ -95,7 +96,7 @@ export async function replayHistory(hub: Hub, c: Connection, sinceMs: number): P
   hub.flush();
   const r = c.replay;
   const queued = ends ? r.queue.filter((m) => m.offset === undefined || m.offset >= (ends!.get(`${m.topic}:${m.partition}`) ?? 0)) : r.queue;
-  hub.sendOwn(c, queued);
+  sendOwn(hub, c, queued);
   const gap = r.overflow > 0 ? `; ${r.overflow} live messages did not fit the queue while replaying and are missing` : "";
   c.replay = null;
   hub.replaying.delete(c);

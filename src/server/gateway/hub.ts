@@ -84,8 +84,8 @@ export class Hub {
   private readonly builder: BatchBuilder;
   private readonly batch: EventBatch;
   private readonly scratch: EventBatch;
-  /** One client's own frames (history), built and sent synchronously. */
-  private readonly own: EventBatch;
+  /** One client's own frames (history, own-frames.ts), built and sent synchronously. */
+  readonly own: EventBatch;
   private readonly topicIndex = new Map<string, number>();
   /** Topic index of each `streams` id. */
   private readonly streamTopic: number[] = [];
@@ -151,8 +151,8 @@ export class Hub {
     if (this.batch.full) this.flush();
   }
 
-  /** Appends a validated event of hub topic `k` to `batch`. */
-  private append(batch: EventBatch, k: number, event: Parameters<BatchBuilder["append"]>[2], t: number, m: InputMessage): void {
+  /** Appends a validated event of hub topic `k` to `batch` (the live batch, or a client's own: own-frames.ts). */
+  append(batch: EventBatch, k: number, event: Parameters<BatchBuilder["append"]>[2], t: number, m: InputMessage): void {
     const streams = this.dicts.streams;
     const before = streams.size;
     const names = this.streamNames[k];
@@ -161,48 +161,6 @@ export class Hub {
     if (streams.size !== before) this.streamTopic.push(k);
     // No metric reads clickstream event ids: leaving them out saves ~25 bytes per click.
     if (batch.topic[i] === TOPIC_CLICKSTREAM) batch.id[i] = "";
-  }
-
-  /**
-   * Sends `msgs` to client `c` alone, now, as event frames (history: the live stream skips a
-   * client while it replays). Messages of topics it does not receive are left out, invalid
-   * ones counted in the frame header. Returns the events sent.
-   */
-  sendOwn(c: Connection, msgs: InputMessage[]): number {
-    const valid: { k: number; v: { event: Parameters<BatchBuilder["append"]>[2]; t: number }; m: InputMessage }[] = [];
-    let invalid = 0;
-    for (const m of msgs) {
-      const k = this.topicIndex.get(m.topic);
-      if (k === undefined || !c.mask[k]) continue;
-      const v = validate(this.topics[k].kind, m.value);
-      if (v.ok) valid.push({ k, v, m });
-      else invalid++;
-    }
-    const b = this.own;
-    b.clear();
-    for (const { k, v, m } of valid) {
-      this.append(b, k, v.event, v.t, m);
-      if (b.full) {
-        this.sendOwnFrame(c, b, invalid);
-        invalid = 0;
-        b.clear();
-      }
-    }
-    if (b.n > 0 || invalid > 0) this.sendOwnFrame(c, b, invalid);
-    b.clear();
-    return valid.length;
-  }
-
-  private sendOwnFrame(c: Connection, b: EventBatch, invalid: number): void {
-    const body = encodeColumns(columnsOfBatch(b), 0, b.n, b.id);
-    const deltas = this.deltasSince(c.marks);
-    const frame = assembleFrame({ flags: c.reset ? FLAG_RESET : 0, epoch: this.epoch, seq: c.seq++, dropped: 0, invalid, sentAt: this.now() }, deltas, body);
-    c.socket.send(frame);
-    this.metrics?.frames.inc();
-    this.metrics?.frameBytes.inc({}, frame.length);
-    this.metrics?.frameEvents.inc({}, b.n);
-    c.marks = this.dictionarySizes();
-    c.reset = false;
   }
 
   /** Queues one result row for clients subscribed to results. */
