@@ -12,9 +12,10 @@ import { wasmKernels } from "../core/pipeline/kernel-factory";
 import type { OutputRow } from "../core/pipeline/rows";
 import { instantiateCore } from "../core/wasm";
 import { type ChartData, type ConnectionState, transferables } from "./shared/chart-data";
-import type { KeptMetric } from "./worker/chart-aggregator";
+import type { AggregatorOptions, KeptMetric } from "./worker/chart-aggregator";
 import { ConsoleEngine, type EngineStats } from "./worker/console-engine";
 import { GatewaySocket } from "./worker/gateway-socket";
+import { RateMeter } from "./worker/rate-meter";
 
 /** Options of {@link ConsoleWorkerApi.start}. */
 export interface StartOptions {
@@ -24,6 +25,23 @@ export interface StartOptions {
   topics?: string[];
   /** Update interval, ms (default 250: at most 4 updates a second). */
   intervalMs?: number;
+  /** The time range shown and replayed from Kafka at each connection, ms (default 15 min). */
+  rangeMs?: number;
+}
+
+/**
+ * The aggregator's settings for a time range: every 1-minute window of it, page views in
+ * 5-minute buckets beyond an hour (a 6-hour heat map stays 72 columns wide), and open-session
+ * samples spaced so that about 500 cover the range.
+ */
+export function aggregatorFor(rangeMs: number): AggregatorOptions {
+  const windows = Math.max(1, Math.round(rangeMs / 60_000));
+  return {
+    windows,
+    heatBucketMs: rangeMs > 3_600_000 ? 300_000 : 60_000,
+    sessionStepMs: Math.max(1000, Math.round(rangeMs / 500)),
+    sessionSamples: 600,
+  };
 }
 
 /** What the gateway said about itself in `welcome`. */
@@ -42,8 +60,13 @@ let timer: ReturnType<typeof setInterval> | undefined;
 let inFlight = false;
 let gatewayStats: StatsMessage | null = null;
 let backpressure: BackpressureMessage["state"] = "ok";
-let gatewayLagKnown = false;
 let skippedUpdates = 0;
+let rangeMs = 15 * 60_000;
+let subscribed: string[] | null = null;
+let inputRate = new RateMeter(5000);
+let inputPerSec: number | null = null;
+/** Whether this connection's gateway answered the hello's history request (older ones do not). */
+let historyAnswered = false;
 
 const api = {
   /**
@@ -57,6 +80,7 @@ const api = {
     onInfo: (i: GatewayInfo) => void,
   ): Promise<void> {
     onState({ kind: "loading", detail: "loading the analytics core (eddy.wasm)" });
+    rangeMs = opts.rangeMs ?? rangeMs;
     try {
       engine ??= await newEngine();
     } catch (err) {
@@ -66,10 +90,28 @@ const api = {
     notify = onState;
     socket?.close();
     socket = new GatewaySocket(opts.url, {
-      hello: () => ({ type: "hello", v: 1, ...engine!.helloState(), ...(opts.topics ? { topics: opts.topics } : {}), results: false }),
-      onWelcome: (w) => onInfo({ source: w.source, topics: w.topics }),
+      // Every connection starts from scratch and replays the time range: what Kafka holds is
+      // exact (offsets), whereas resuming after a gap could only guess by timestamps.
+      hello: () => {
+        engine!.reset(aggregatorFor(rangeMs));
+        inputRate = new RateMeter(5000);
+        inputPerSec = null;
+        const sinceMs = Date.now() - rangeMs;
+        engine!.setHistory({ state: "replaying", events: 0, total: null, sinceMs });
+        historyAnswered = false;
+        return { type: "hello", v: 1, epoch: null, dicts: null, ...(opts.topics ? { topics: opts.topics } : {}), results: false, history: { sinceMs } };
+      },
+      onWelcome: (w) => {
+        subscribed = w.subscribed.topics;
+        onInfo({ source: w.source, topics: w.topics });
+      },
       onFrame: (data) => {
         if (recovering) return;
+        // A gateway that says nothing about history before its first frame does not replay any.
+        if (!historyAnswered) {
+          historyAnswered = true;
+          engine!.setHistory({ state: "unavailable", events: 0, total: null, sinceMs: null, reason: "the gateway does not replay history" });
+        }
         try {
           engine!.ingest(decodeFrame(data), Date.now());
         } catch (err) {
@@ -82,14 +124,22 @@ const api = {
       onMessage: (m) => {
         if (m.type === "stats") {
           gatewayStats = m;
-          // Additive protocol field: a gateway that reports its own lag wins over group lags.
-          const lag = (m as { lag?: unknown }).lag;
-          if (typeof lag === "number") {
-            gatewayLagKnown = true;
-            engine!.setLag({ lag, of: "gateway" });
-          }
+          let seen = 0;
+          for (const [topic, n] of Object.entries(m.events)) if (!subscribed || subscribed.includes(topic)) seen += n;
+          inputPerSec = inputRate.sample(Date.now(), seen);
+          // Additive protocol field: the gateway's own consumer lag, i.e. this console's.
+          if (typeof m.lag === "number") engine!.setLag({ lag: m.lag, of: "gateway" });
         } else if (m.type === "backpressure") {
           backpressure = m.state;
+        } else if (m.type === "history") {
+          historyAnswered = true;
+          engine!.setHistory({
+            state: m.state,
+            events: engine!.stats().historyEvents,
+            total: m.total,
+            sinceMs: m.sinceMs,
+            ...(m.reason ? { reason: m.reason } : {}),
+          });
         }
       },
       onState,
@@ -104,7 +154,7 @@ const api = {
       }
       let d: ChartData;
       try {
-        d = engine!.update(Date.now());
+        d = engine!.update(Date.now(), { rangeMs, inputPerSec, backpressure });
       } catch (err) {
         void recover(err);
         return;
@@ -116,16 +166,18 @@ const api = {
     }, opts.intervalMs ?? 250);
   },
 
+  /** Shows another time range: replays it from Kafka on a new connection. */
+  setRange(ms: number): void {
+    if (!(ms > 0) || ms === rangeMs) return;
+    rangeMs = ms;
+    socket?.reconnect("time range changed");
+  },
+
   /** Disconnects and stops updating (the computed state is kept). */
   stop(): void {
     clearInterval(timer);
     socket?.close();
     socket = undefined;
-  },
-
-  /** A consumer group's lag from /api/topics (shown unless the gateway reports its own). */
-  setGroupLag(lag: { lag: number; of: string } | null): void {
-    if (!gatewayLagKnown) engine?.setLag(lag);
   },
 
   /** Counters, updates skipped because the main thread was still drawing, and the gateway's view. */
@@ -178,7 +230,7 @@ async function recover(err: unknown): Promise<void> {
 }
 
 function emptyStats(): EngineStats {
-  return { epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0, badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0, upstreamSumMs: 0, upstreamN: 0 };
+  return { epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0, badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0, upstreamSumMs: 0, upstreamN: 0, historyEvents: 0 };
 }
 
 /** The worker's API as the main thread sees it through comlink. */

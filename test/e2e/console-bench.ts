@@ -136,8 +136,9 @@ async function main(): Promise<void> {
   mkdirSync(artifacts, { recursive: true });
   const out = join(artifacts, "console-bench.json");
   writeFileSync(out, JSON.stringify({ mode: values.mode, slowClient: withSlowClient, seconds, results }, null, 2));
-  const best = results.filter((r) => r.keptUp && r.longTasks === 0).map((r) => r.rate);
-  console.log(`highest rate kept up with no long task: ${best.length ? Math.max(...best) : "none"} events/s (${out})`);
+  // The console's targets: every event drawn (kept up), no main-thread task over 50 ms, p99 under 500 ms.
+  const best = results.filter((r) => r.keptUp && r.longTasks === 0 && r.p99 < 500).map((r) => r.rate);
+  console.log(`highest rate kept up with no task over 50 ms and event-to-screen p99 < 500 ms: ${best.length ? Math.max(...best) : "none"} events/s (${out})`);
 }
 
 main().catch((err: unknown) => {

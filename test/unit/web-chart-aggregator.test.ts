@@ -2,14 +2,15 @@ import { describe, expect, it } from "vitest";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { referenceKernels } from "../../src/core/pipeline/kernel-factory";
 import type { OutputRow } from "../../src/core/pipeline/rows";
-import { ChartAggregator, CONVERSION_KEYS } from "../../src/web/worker/chart-aggregator";
+import type { KeyedSeries } from "../../src/web/shared/chart-data";
+import { ChartAggregator, CONVERSION_KEYS, productLabel } from "../../src/web/worker/chart-aggregator";
 import { drive, records } from "../helpers/pipeline";
 
 const run = drive(Pipeline.create({ kernels: referenceKernels(), capacity: 4096 }), records(20_000, { seed: 11 }), 4096);
 const finals = run.rows;
 const of = (m: string) => finals.filter((r) => r.metric === m);
 
-function points(s: { keys: string[]; x: Float64Array; y: Float64Array; k: Uint16Array; partial: Uint8Array }) {
+function points(s: KeyedSeries) {
   return Array.from(s.x, (x, i) => ({ x, y: s.y[i], key: s.keys[s.k[i]], partial: s.partial[i] === 1 }));
 }
 
@@ -52,25 +53,41 @@ describe("web chart aggregator", () => {
     expect(s.sort((a, b) => (key(a) < key(b) ? -1 : 1))).toEqual(expected.sort((a, b) => (key(a) < key(b) ? -1 : 1)));
   });
 
-  it("computes both conversion rates per window over all products", () => {
+  it("computes both conversion rates per window over all products, at window end, with numerator and denominator", () => {
     const agg = new ChartAggregator({ windows: 1000, keepFinal: 1000 });
     agg.addRows(finals);
-    const s = points(agg.conversion([]));
+    const c = agg.conversion([]);
+    const s = Array.from(c.x, (x, i) => ({ x, y: c.y[i], key: c.keys[c.k[i]], num: c.num![i], den: c.den![i], x0: c.x0[i] }));
     const conv = of("conversions");
     const w = conv[Math.floor(conv.length / 2)].window_start!;
+    const end = conv[Math.floor(conv.length / 2)].window_end!;
     const inW = conv.filter((r) => r.window_start === w);
     const clicks = inW.reduce((a, r) => a + (r.clicks as number), 0);
     const converted = inW.reduce((a, r) => a + (r.converted_clicks as number), 0);
     expect(converted).toBeGreaterThan(0);
-    expect(s).toContainEqual({ x: w, y: converted / clicks, key: CONVERSION_KEYS[0], partial: false });
+    expect(s).toContainEqual({ x: end, y: converted / clicks, key: CONVERSION_KEYS[0], num: converted, den: clicks, x0: w });
     const act = of("product_activity").filter((r) => r.window_start === w);
     const views = act.reduce((a, r) => a + (r.views as number), 0);
     const purchases = act.reduce((a, r) => a + (r.purchases as number), 0);
-    expect(s).toContainEqual({ x: w, y: purchases / views, key: CONVERSION_KEYS[1], partial: false });
+    expect(s).toContainEqual({ x: end, y: purchases / views, key: CONVERSION_KEYS[1], num: purchases, den: views, x0: w });
+  });
+
+  it("sums page views into buckets when asked (longer ranges) and names the products", () => {
+    const agg = new ChartAggregator({ windows: 1000, keepFinal: 1000, heatBucketMs: 300_000, topProducts: 3 });
+    agg.addRows(finals);
+    const s = agg.pageViews([]);
+    expect(s.labels).toEqual(s.keys.map(productLabel));
+    expect(s.labels![0]).toMatch(/^prod-\d{3} \S/);
+    const p = points(s)[0];
+    expect(p.x % 300_000).toBe(0);
+    const expected = of("page_views")
+      .filter((r) => r.product_id === p.key && r.window_start! >= p.x && r.window_start! < p.x + 300_000)
+      .reduce((a, r) => a + (r.views as number), 0);
+    expect(p.y).toBe(expected);
   });
 
   it("keeps the newest anomalies in arrival order and a ring of session samples", () => {
-    const agg = new ChartAggregator({ anomalies: 5, sessionSamples: 3 });
+    const agg = new ChartAggregator({ anomalies: 5, sessionSamples: 3, sessionStepMs: 1000 });
     agg.addRows(finals);
     const an = of("purchase_anomalies").slice(-5);
     expect(an.length).toBe(5);
@@ -82,6 +99,14 @@ describe("web chart aggregator", () => {
     const s = agg.sessions();
     expect(Array.from(s.x)).toEqual([3000, 4000, 5000]);
     expect(Array.from(s.y)).toEqual([30, 40, 50]);
+    // Within one step the newest sample follows the count instead of adding a sample.
+    agg.sampleSessions(5500, 55);
+    expect(Array.from(agg.sessions().y)).toEqual([30, 40, 55]);
+    // The anomalies carry what the hover shows.
+    // Rows hold cents; the chart data is in currency units.
+    expect(Array.from(a.mean)).toEqual(an.map((r) => (r.mean as number) / 100));
+    expect(Array.from(a.amount)).toEqual(an.map((r) => (r.amount as number) / 100));
+    expect(a.ids).toEqual(an.map((r) => r.transaction_id));
   });
 
   it("returns the kept final rows of a closed window for comparisons", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { validate } from "../../src/core/events";
 import { decodeFrame } from "../../src/core/frames/decode";
 import { FrameError } from "../../src/core/frames/format";
 import { referenceKernels, wasmKernels } from "../../src/core/pipeline/kernel-factory";
@@ -42,10 +43,20 @@ describe("web console engine (the worker's analytics, fed with gateway frames)",
     const engine = await engineOver(framesOf(new FrameBuilder(), 4000));
     const d = engine.update(1250);
     const s = engine.stats();
-    expect(d.pageViews.x.length).toBeGreaterThan(0);
-    expect(d.categoryRevenue.x.length).toBeGreaterThan(0);
-    expect(d.conversion.x.length).toBeGreaterThan(0);
+    expect(d.series.page_views.x.length).toBeGreaterThan(0);
+    expect(d.series.category_revenue.x.length).toBeGreaterThan(0);
+    expect(d.series.conversion.x.length).toBeGreaterThan(0);
     expect(d.anomalies.x.length).toBeGreaterThan(0);
+    // The hover names each anomaly's product, found among the events of its frame.
+    const txProduct = new Map<string, string>();
+    for (const r of recs) {
+      const v = validate(r.kind, r.text);
+      if (v.ok && r.kind === "transactions") {
+        const e = v.event as { transaction_id: string; product_id: string };
+        txProduct.set(e.transaction_id, e.product_id);
+      }
+    }
+    d.anomalies.ids.forEach((id, i) => expect(d.anomalies.products[i].split(" ")[0]).toBe(txProduct.get(id)));
     expect(d.sessions.y[d.sessions.y.length - 1]).toBe(s.openSessions);
     expect(s.openSessions).toBeGreaterThan(0);
     expect(d.health.watermark).toBe(s.watermark);

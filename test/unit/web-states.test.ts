@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConnectionState } from "../../src/web/shared/chart-data";
 import { describeState } from "../../src/web/ui/state-view";
-import { consumerLag, type TopicsResponse } from "../../src/web/ui/topic-browser";
 import { backoffMs } from "../../src/web/worker/gateway-socket";
 import { RateMeter } from "../../src/web/worker/rate-meter";
 
@@ -18,8 +17,13 @@ describe("web console states", () => {
       { kind: "failed", reason: "could not load eddy.wasm" },
     ];
     for (const s of states) expect(describeState(s, 0, info).text.length).toBeGreaterThan(10);
-    expect(describeState(states[2], 0, info)).toEqual({ tone: "info", text: "Connected to Kafka 127.0.0.1:9092. No events yet: waiting for events on clickstream." });
-    expect(describeState(states[2], 5, info)).toEqual({ tone: "ok", text: "Live: Kafka 127.0.0.1:9092" });
+    const done = { state: "done" as const, events: 0, total: 0, sinceMs: 0 };
+    expect(describeState(states[2], 0, info, done)).toEqual({ tone: "info", text: "Connected to Kafka 127.0.0.1:9092. No events yet: waiting for events on clickstream." });
+    expect(describeState(states[2], 5, info, done)).toEqual({ tone: "ok", text: "Live: Kafka 127.0.0.1:9092" });
+    // While the time range is replayed (or before its first news), the banner says so, with progress.
+    expect(describeState(states[2], 0, info).text).toMatch(/Loading the time range from Kafka/);
+    expect(describeState(states[2], 300, info, { state: "replaying", events: 300, total: 1200, sinceMs: 0 }).text).toMatch(/Loading the time range from Kafka: 300 events, 25 %/);
+    expect(describeState(states[2], 5, info, { state: "unavailable", events: 0, total: null, sinceMs: 0, reason: "this source keeps no history" }).text).toBe("Live: Kafka 127.0.0.1:9092 (no history: this source keeps no history)");
     expect(describeState(states[3], 5, info).text).toMatch(/Reconnecting, attempt 3, in 2\.0 s.*closed \(code 1006\)|closed \(code 1006\).*attempt 3, in 2\.0 s/);
     expect(describeState(states[3], 5, info).tone).toBe("warn");
     expect(describeState(states[5], 5, info).tone).toBe("error");
@@ -29,18 +33,6 @@ describe("web console states", () => {
     expect([1, 2, 3, 6, 7, 20].map((a) => backoffMs(a, () => 0.5))).toEqual([250, 500, 1000, 8000, 8000, 8000]);
     expect(backoffMs(1, () => 0)).toBe(200);
     expect(backoffMs(1, () => 1)).toBe(300);
-  });
-
-  it("shows the consumer group with the most lag on the subscribed topics", () => {
-    const body: TopicsResponse = {
-      topics: [
-        { name: "clickstream", kind: "clickstream", partitions: [], groups: [{ groupId: "runner", lag: 5, partitions: [] }, { groupId: "other", lag: 9, partitions: [] }] },
-        { name: "transactions", kind: "transactions", partitions: [], groups: [{ groupId: "runner", lag: 7, partitions: [] }] },
-        { name: "unrelated", kind: null, partitions: [], groups: [{ groupId: "other", lag: 100, partitions: [] }] },
-      ],
-    };
-    expect(consumerLag(body, ["clickstream", "transactions"])).toEqual({ lag: 12, of: "runner" });
-    expect(consumerLag(body, ["orders"])).toBeNull();
   });
 
   it("measures events per second over the last second of samples", () => {

@@ -24,6 +24,11 @@ export interface HelloMessage {
   topics?: string[];
   /** Also receive the headless runner's result rows (default false). */
   results?: boolean;
+  /**
+   * Replay the subscribed topics from Kafka's offsets for this Kafka timestamp (epoch ms) before
+   * the live stream, with nothing lost or repeated at the switch (additive; see `history`).
+   */
+  history?: { sinceMs: number } | null;
 }
 
 /** Changes the subscription; dictionary state carries over. */
@@ -106,6 +111,24 @@ export interface StatsMessage {
   invalid: Record<string, number>;
   /** Events skipped for this client since it connected. */
   droppedTotal: number;
+  /** The gateway's own consumer lag on the input topics, messages (additive; 0 for the embedded source). */
+  lag?: number;
+}
+
+/**
+ * Progress of a `hello.history` replay: `replaying` first (and about once a second), then the
+ * replayed event frames, then `done`; every frame between `replaying` and `done` is history.
+ * `unavailable` / `failed` say why there is none (the live stream goes on either way).
+ */
+export interface HistoryMessage {
+  type: "history";
+  state: "replaying" | "done" | "failed" | "unavailable";
+  sinceMs: number;
+  /** Messages replayed so far (valid and invalid). */
+  messages: number;
+  /** Messages to replay, from the offsets, when known. */
+  total: number | null;
+  reason?: string;
 }
 
 export interface PongMessage {
@@ -120,7 +143,7 @@ export interface ErrorMessage {
   fatal: boolean;
 }
 
-export type ServerMessage = WelcomeMessage | SubscribedMessage | ResultsMessage | BackpressureMessage | StatsMessage | PongMessage | ErrorMessage;
+export type ServerMessage = WelcomeMessage | SubscribedMessage | ResultsMessage | BackpressureMessage | StatsMessage | HistoryMessage | PongMessage | ErrorMessage;
 
 /** Result of {@link parseClientMessage}. */
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; reason: string };
@@ -156,6 +179,12 @@ export function parseClientMessage(text: string): ParsedClientMessage {
       }
       if (o.topics !== undefined && (e = stringList(o.topics, "topics"))) return { ok: false, reason: e };
       if (o.results !== undefined && typeof o.results !== "boolean") return { ok: false, reason: "'results' must be a boolean" };
+      if (o.history != null) {
+        const h = o.history as { sinceMs?: unknown };
+        if (typeof h !== "object" || Array.isArray(h) || typeof h.sinceMs !== "number" || !Number.isFinite(h.sinceMs) || h.sinceMs < 0) {
+          return { ok: false, reason: "'history' must be {\"sinceMs\": epoch ms} or null" };
+        }
+      }
       return { ok: true, message: o as unknown as HelloMessage };
     }
     case "subscribe":

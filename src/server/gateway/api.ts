@@ -1,6 +1,7 @@
 /**
  * The gateway's HTTP API (docs/frames.md, "HTTP API"): health, topics with partitions, offsets,
- * consumer groups and lag, recent messages and their live tail (Server-Sent Events), /metrics.
+ * consumer groups and lag, recent messages and their live tail (Server-Sent Events), browsing
+ * any topic by offset, time and text, /metrics.
  */
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -8,7 +9,10 @@ import { PROMETHEUS_CONTENT_TYPE } from "../metrics/registry";
 import type { Hub } from "./hub";
 import type { MessageLog } from "./message-log";
 import type { GatewayMetrics } from "./metrics";
-import type { GatewaySource } from "./source";
+import type { BrowseFrom, GatewaySource } from "./source";
+
+/** Most messages one browse returns. */
+const MAX_BROWSE = 500;
 
 const started = Date.now();
 
@@ -23,6 +27,43 @@ export function mountApi(app: Hono, hub: Hub, source: GatewaySource, log: Messag
       return c.json({ source: source.info, topics: await source.listTopics() });
     } catch (err) {
       return c.json({ error: `cannot list topics: ${err instanceof Error ? err.message : String(err)}` }, 503);
+    }
+  });
+
+  app.get("/api/groups", async (c) => {
+    if (!source.listGroups) return c.json({ source: source.info, groups: [] });
+    try {
+      return c.json({ source: source.info, groups: await source.listGroups() });
+    } catch (err) {
+      return c.json({ error: `cannot list consumer groups: ${err instanceof Error ? err.message : String(err)}` }, 503);
+    }
+  });
+
+  app.get("/api/topics/:name/browse", async (c) => {
+    if (!source.browse) return c.json({ error: "this source cannot browse topics" }, 501);
+    const name = c.req.param("name");
+    const num = (k: string) => {
+      const v = c.req.query(k);
+      return v === undefined || v === "" ? undefined : Number(v);
+    };
+    const limit = num("limit") ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BROWSE) return c.json({ error: `limit must be an integer 1..${MAX_BROWSE}` }, 400);
+    const partition = num("partition");
+    if (partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) return c.json({ error: "partition must be a non-negative integer" }, 400);
+    const offset = num("offset");
+    const timestamp = num("timestamp");
+    if (offset !== undefined && timestamp !== undefined) return c.json({ error: "give offset or timestamp, not both" }, 400);
+    if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) return c.json({ error: "offset must be a non-negative integer" }, 400);
+    if (timestamp !== undefined && !(Number.isFinite(timestamp) && timestamp >= 0)) return c.json({ error: "timestamp must be epoch milliseconds" }, 400);
+    const from: BrowseFrom = offset !== undefined ? { kind: "offset", offset } : timestamp !== undefined ? { kind: "time", ms: timestamp } : { kind: "newest" };
+    const q = c.req.query("q") || undefined;
+    if (q && q.length > 200) return c.json({ error: "q is longer than 200 characters" }, 400);
+    try {
+      return c.json(await source.browse({ topic: name, limit, from, ...(partition !== undefined ? { partition } : {}), ...(q ? { q } : {}) }));
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const status = err instanceof RangeError || /does not host this topic-partition|unknown topic/i.test(msg) ? 404 : 503;
+      return c.json({ error: `cannot read ${name}: ${msg}` }, status);
     }
   });
 

@@ -55,7 +55,7 @@ export interface Gateway {
 export function createGateway(opts: GatewayOptions): Gateway {
   const { source } = opts;
   const metrics = new GatewayMetrics();
-  const hub = new Hub({ maxFutureSkewMs: opts.maxFutureSkewMs, ...opts.hub, topics: source.topics, metrics });
+  const hub = new Hub({ maxFutureSkewMs: opts.maxFutureSkewMs, ...opts.hub, topics: source.topics, metrics, ...(source.history ? { history: source.history } : {}) });
   const log = new MessageLog();
   const app = new Hono();
   const auth = requireToken(opts.token);

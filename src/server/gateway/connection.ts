@@ -5,7 +5,8 @@
  */
 import { FRAME_DICTS, MAX_CLIENT_MESSAGE_BYTES, MAX_FRAME_EVENTS, parseClientMessage, PROTOCOL_VERSION, type ServerMessage } from "../../core/frames";
 import { Backpressure } from "./backpressure";
-import type { Hub } from "./hub";
+import { MAX_QUEUED_LIVE, replayHistory } from "./history";
+import type { Hub, InputMessage } from "./hub";
 
 /** What the hub needs of a socket (a `ws` WebSocket, or a fake in tests). */
 export interface HubSocket {
@@ -34,6 +35,11 @@ export class Connection {
   droppedTotal = 0;
   invalidSince = 0;
   readonly bp: Backpressure;
+  /**
+   * While this client replays history: the live messages it would have received (history.ts
+   * sends those past the replay's end offsets once the replay is done), and how many did not fit.
+   */
+  replay: { queue: InputMessage[]; overflow: number; abort: AbortController } | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -41,6 +47,13 @@ export class Connection {
   ) {
     this.mask = new Uint8Array(hub.topics.length);
     this.bp = new Backpressure(hub.backpressure);
+  }
+
+  /** Keeps a live message for after the replay (bounded: beyond it the replay ends with a gap). */
+  queueLive(m: InputMessage): void {
+    const r = this.replay!;
+    if (r.queue.length < MAX_QUEUED_LIVE) r.queue.push(m);
+    else r.overflow++;
   }
 
   /** Sends a JSON control message. */
@@ -96,6 +109,7 @@ export class Connection {
           frameIntervalMs: this.hub.frameIntervalMs,
           limits: { maxFrameEvents: Math.min(this.hub.maxFrameEvents, MAX_FRAME_EVENTS), maxClientMessageBytes: MAX_CLIENT_MESSAGE_BYTES },
         });
+        if (m.history) void replayHistory(this.hub, this, m.history.sinceMs);
         return;
       }
       case "subscribe": {
@@ -111,6 +125,7 @@ export class Connection {
 
   /** The socket closed. */
   closed(): void {
+    this.replay?.abort.abort();
     this.hub.disconnect(this);
   }
 }

@@ -2,13 +2,15 @@
  * The embedded source of `npm run dev` without KAFKA_BROKERS: eddy's generator in-process (200
  * events/s by default) feeding the hub directly, with in-memory topics and offsets, so a
  * newcomer sees live charts without any broker. Event time is the wall clock by default, so the
- * console's clock and its charts agree.
+ * console's clock and its charts agree. It keeps its newest messages in memory (300,000 by
+ * default), so a reloaded tab gets its time range back from there as it would from Kafka.
  */
 import type { SourceInfo, TopicInfo } from "../../core/frames";
 import { generate, type GeneratedRecord, MAX_WALL_RATE, MemoryTarget } from "../generator";
-import type { Hub } from "./hub";
-import type { MessageLog } from "./message-log";
-import type { GatewaySource, OutgoingMessage, TopicListing } from "./source";
+import type { HistoryReader, HistoryRequest } from "./history";
+import type { Hub, InputMessage } from "./hub";
+import { matches, type MessageLog } from "./message-log";
+import type { BrowseQuery, BrowseResult, GatewaySource, OutgoingMessage, TopicListing } from "./source";
 
 /** Options of {@link EmbeddedSource}. */
 export interface EmbeddedSourceOptions {
@@ -23,6 +25,8 @@ export interface EmbeddedSourceOptions {
   speed?: number;
   /** Event-time start, epoch ms (default: per speed). */
   startMs?: number;
+  /** Newest messages kept for history replays (default 300,000). */
+  historyMessages?: number;
 }
 
 const TOPICS: TopicInfo[] = [
@@ -51,10 +55,16 @@ export class EmbeddedSource implements GatewaySource {
   private running: Promise<unknown> | undefined;
   private hub: Hub | undefined;
   private log: MessageLog | undefined;
+  /** A ring of the newest messages (history replays); `kept` is the next slot. */
+  private readonly kept: InputMessage[] = [];
+  private keptAt = 0;
+  private readonly keepMax: number;
+  readonly history: HistoryReader = { readHistory: (req) => this.readHistory(req) };
 
   constructor(private readonly opts: EmbeddedSourceOptions = {}) {
     this.rate = opts.rate ?? 200;
     this.partitions = opts.partitions ?? 3;
+    this.keepMax = opts.historyMessages ?? 300_000;
     // Beyond what a million users make at wall speed, event time runs just fast enough (and says so).
     const speed = opts.speed ?? Math.max(1, Math.ceil(this.rate / MAX_WALL_RATE));
     this.speed = speed;
@@ -70,7 +80,35 @@ export class EmbeddedSource implements GatewaySource {
     const offset = offs[partition]++;
     const timestamp = Date.now();
     this.log!.append(topic, partition, String(offset), timestamp, key, value);
-    this.hub!.ingest({ topic, partition, value, timestamp });
+    const m: InputMessage = { topic, partition, offset, value, timestamp };
+    if (this.kept.length < this.keepMax) this.kept.push(m);
+    else this.kept[this.keptAt] = m;
+    this.keptAt = (this.keptAt + 1) % this.keepMax;
+    this.hub!.ingest(m);
+  }
+
+  /** Replays the kept messages at or after `sinceMs` (history.ts); ends are today's offsets. */
+  private async readHistory(req: HistoryRequest): Promise<Map<string, number>> {
+    const ends = new Map<string, number>();
+    for (const [topic, offs] of this.offsets) offs.forEach((o, p) => ends.set(`${topic}:${p}`, o));
+    const ordered = this.kept.length < this.keepMax ? this.kept.slice() : [...this.kept.slice(this.keptAt), ...this.kept.slice(0, this.keptAt)];
+    const topics = new Set(req.topics);
+    const range = ordered.filter((m) => m.timestamp >= req.sinceMs && topics.has(m.topic));
+    req.onTotal(range.length);
+    for (let i = 0; i < range.length && !req.signal.aborted; i += 8192) await req.deliver(range.slice(i, i + 8192));
+    return ends;
+  }
+
+  async browse(q: BrowseQuery): Promise<BrowseResult> {
+    if (!this.offsets.has(q.topic)) throw new RangeError(`unknown topic ${q.topic}`);
+    const needle = q.q?.toLowerCase();
+    let all = this.log!.all(q.topic).filter((m) => q.partition === undefined || m.partition === q.partition);
+    const scanned = all.length;
+    if (q.from.kind === "offset") all = all.filter((m) => Number(m.offset) >= (q.from as { offset: number }).offset);
+    if (q.from.kind === "time") all = all.filter((m) => m.timestamp >= (q.from as { ms: number }).ms);
+    if (needle) all = all.filter((m) => matches(m, needle));
+    const messages = q.from.kind === "newest" ? all.slice(-q.limit) : all.slice(0, q.limit);
+    return { topic: q.topic, messages, scanned, complete: true };
   }
 
   async start(hub: Hub, log: MessageLog): Promise<void> {

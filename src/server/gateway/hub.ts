@@ -25,11 +25,14 @@ import { BatchBuilder, EventBatch, TOPIC_CLICKSTREAM } from "../../core/pipeline
 import { Connection, type HubSocket } from "./connection";
 import type { GatewayMetrics } from "./metrics";
 import { type BackpressureLimits, DEFAULT_BACKPRESSURE } from "./backpressure";
+import type { HistoryReader } from "./history";
 
 /** One message of an input topic, as read from Kafka or made by the embedded source. */
 export interface InputMessage {
   topic: string;
   partition: number;
+  /** Offset in its partition (splices a history replay onto the live stream; see history.ts). */
+  offset?: number;
   value: Uint8Array | string;
   /** Kafka message timestamp, epoch ms. */
   timestamp: number;
@@ -49,6 +52,8 @@ export interface HubOptions {
   now?: () => number;
   /** Dictionary epoch (default random). */
   epoch?: number;
+  /** Reads a time range of the input topics for `hello.history` (none: history is unavailable). */
+  history?: HistoryReader;
   /**
    * When the dictionaries together pass this many strings, the hub starts a new epoch with
    * empty ones (default 250,000), so that a new client's first frame, which carries them all,
@@ -72,10 +77,17 @@ export class Hub {
   readonly events: Record<string, number> = {};
   readonly invalid: Record<string, number> = {};
   readonly connections = new Set<Connection>();
+  /** Clients replaying history: live messages for them wait in their queue (history.ts). */
+  readonly replaying = new Set<Connection>();
+  /** The gateway's own consumer lag on the input topics (the source sets it; 0 when unknown). */
+  lag = 0;
+  readonly history: HistoryReader | undefined;
   readonly dicts: Record<FrameDictName, Dictionary>;
   private readonly builder: BatchBuilder;
   private readonly batch: EventBatch;
   private readonly scratch: EventBatch;
+  /** One client's own frames (history, own-frames.ts), built and sent synchronously. */
+  readonly own: EventBatch;
   private readonly topicIndex = new Map<string, number>();
   /** Topic index of each `streams` id. */
   private readonly streamTopic: number[] = [];
@@ -106,6 +118,8 @@ export class Hub {
     this.builder = new BatchBuilder(this.dicts, (p) => categoryOf(catalog, p));
     this.batch = new EventBatch(this.maxFrameEvents);
     this.scratch = new EventBatch(this.maxFrameEvents);
+    this.own = new EventBatch(this.maxFrameEvents);
+    this.history = opts.history;
     opts.topics.forEach((t, i) => {
       this.topicIndex.set(t.name, i);
       this.events[t.name] = 0;
@@ -125,6 +139,7 @@ export class Hub {
   ingest(m: InputMessage): void {
     const k = this.topicIndex.get(m.topic);
     if (k === undefined) return;
+    if (this.replaying.size) for (const c of this.replaying) if (c.mask[k]) c.queueLive(m);
     const kind = this.topics[k].kind;
     this.future.now = Date.now(); // the wall clock itself: `now` may be a test's frame clock
     const v = validate(kind, m.value, { future: this.future });
@@ -136,16 +151,21 @@ export class Hub {
     }
     this.events[m.topic]++;
     this.metrics?.events.inc({ topic: m.topic });
+    this.append(this.batch, k, v.event, v.t, m);
+    this.topicCounts[k]++;
+    if (this.batch.full) this.flush();
+  }
+
+  /** Appends a validated event of hub topic `k` to `batch` (the live batch, or a client's own: own-frames.ts). */
+  append(batch: EventBatch, k: number, event: Parameters<BatchBuilder["append"]>[2], t: number, m: InputMessage): void {
     const streams = this.dicts.streams;
     const before = streams.size;
     const names = this.streamNames[k];
     const stream = (names[m.partition] ??= `${m.topic}:${m.partition}`);
-    const i = this.builder.append(this.batch, kind, v.event, v.t, stream, m.timestamp);
+    const i = this.builder.append(batch, this.topics[k].kind, event, t, stream, m.timestamp);
     if (streams.size !== before) this.streamTopic.push(k);
-    this.topicCounts[k]++;
     // No metric reads clickstream event ids: leaving them out saves ~25 bytes per click.
-    if (this.batch.topic[i] === TOPIC_CLICKSTREAM) this.batch.id[i] = "";
-    if (this.batch.full) this.flush();
+    if (batch.topic[i] === TOPIC_CLICKSTREAM) batch.id[i] = "";
   }
 
   /** Queues one result row for clients subscribed to results. */
@@ -165,6 +185,7 @@ export class Hub {
   /** Called by a connection when its socket closes. */
   disconnect(c: Connection): void {
     this.connections.delete(c);
+    this.replaying.delete(c);
     this.metrics?.clients.set({}, this.connections.size);
   }
 
@@ -217,7 +238,7 @@ export class Hub {
     const results = this.results;
     this.results = [];
     for (const c of this.connections) {
-      if (!c.ready) continue;
+      if (!c.ready || c.replay) continue;
       let n = 0;
       let invalid = 0;
       for (let k = 0; k < this.topics.length; k++) {
@@ -278,7 +299,7 @@ export class Hub {
   /** Sends `stats` to every ready client that is not dropping. */
   sendStats(): void {
     for (const c of this.connections) {
-      if (c.ready && c.bp.state !== "dropping") c.sendJson({ type: "stats", events: this.events, invalid: this.invalid, droppedTotal: c.droppedTotal });
+      if (c.ready && c.bp.state !== "dropping") c.sendJson({ type: "stats", events: this.events, invalid: this.invalid, droppedTotal: c.droppedTotal, lag: this.lag });
     }
   }
 

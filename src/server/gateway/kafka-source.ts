@@ -9,9 +9,12 @@ import type { SourceInfo, TopicInfo } from "../../core/frames";
 import { createKafka, waitForBroker, within } from "../kafka/client";
 import { LinearPartitioner } from "../kafka/partitioner";
 import { ensureTopics } from "../kafka/topics";
+import type { HistoryReader } from "./history";
 import type { Hub } from "./hub";
-import type { MessageLog } from "./message-log";
-import type { GatewaySource, GroupListing, OutgoingMessage, TopicListing } from "./source";
+import { browseKafka } from "./kafka-browse";
+import { readKafkaHistory } from "./kafka-history";
+import { headerText, type MessageLog } from "./message-log";
+import { type BrowseQuery, type BrowseResult, type GatewaySource, type GroupListing, type GroupSummary, isInternalTopic, type OutgoingMessage, type TopicListing } from "./source";
 
 /** Longest wait of one fetch on topics with nothing new (kafkajs's default is 5 s). */
 const FETCH_MAX_WAIT_MS = 500;
@@ -35,6 +38,9 @@ export class KafkaBridgeSource implements GatewaySource {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private admin: Admin | undefined;
+  /** Messages behind the end of each input partition after the consumer's newest batch. */
+  private readonly lagByPartition = new Map<string, number>();
+  readonly history: HistoryReader = { readHistory: (req) => readKafkaHistory(this.kafka, this.opts.brokers, this.admin!, req) };
 
   constructor(private readonly opts: KafkaBridgeOptions) {
     const t = opts.topics ?? { clickstream: "clickstream", transactions: "transactions", orders: "orders" };
@@ -79,7 +85,7 @@ export class KafkaBridgeSource implements GatewaySource {
         for (const m of batch.messages) {
           const ts = Number(m.timestamp);
           const key = m.key ? m.key.toString() : null;
-          log.append(topic, partition, m.offset, ts, key, m.value);
+          log.append(topic, partition, m.offset, ts, key, m.value, headerText(m.headers as Record<string, unknown> | undefined));
           if (topic === results) {
             if (!m.value) continue;
             try {
@@ -89,8 +95,15 @@ export class KafkaBridgeSource implements GatewaySource {
               // Not a result row (another producer on the topic): shown in the browser, not forwarded.
             }
           } else if (m.value) {
-            hub.ingest({ topic, partition, value: m.value, timestamp: ts });
+            hub.ingest({ topic, partition, offset: Number(m.offset), value: m.value, timestamp: ts });
           }
+        }
+        if (topic !== results && batch.messages.length) {
+          // The console's own consumer lag: what the partition holds past this batch.
+          this.lagByPartition.set(`${topic}:${partition}`, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
+          let lag = 0;
+          for (const v of this.lagByPartition.values()) lag += v;
+          hub.lag = lag;
         }
       },
     });
@@ -103,8 +116,8 @@ export class KafkaBridgeSource implements GatewaySource {
 
   async listTopics(): Promise<TopicListing[]> {
     const admin = this.admin!;
-    const names = (await admin.listTopics()).filter((n) => !n.startsWith("__")).sort();
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !g.startsWith("eddy-gateway-"));
+    const names = (await admin.listTopics()).sort();
+    const groups = await this.groupOffsets(names);
     const kinds = new Map(this.topics.map((t) => [t.name, t.kind]));
     return Promise.all(
       names.map(async (name) => {
@@ -114,16 +127,63 @@ export class KafkaBridgeSource implements GatewaySource {
           .sort((a, b) => a.partition - b.partition);
         const high = new Map(partitions.map((p) => [p.partition, Number(p.high)]));
         const listed: GroupListing[] = [];
-        for (const groupId of groups) {
-          const [g] = await admin.fetchOffsets({ groupId, topics: [name] });
-          const parts = (g?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+        for (const [groupId, topics] of groups) {
+          const parts = (topics.get(name) ?? []).filter((p) => Number(p.offset) >= 0);
           if (parts.length === 0) continue;
           const lagged = parts.map((p) => ({ partition: p.partition, offset: p.offset, lag: Math.max(0, (high.get(p.partition) ?? 0) - Number(p.offset)) }));
           listed.push({ groupId, lag: lagged.reduce((s, p) => s + p.lag, 0), partitions: lagged });
         }
-        return { name, kind: kinds.get(name) ?? null, partitions, groups: listed };
+        return { name, kind: kinds.get(name) ?? null, internal: isInternalTopic(name), partitions, groups: listed };
       }),
     );
+  }
+
+  /** Committed offsets on `topics` of every consumer group but the gateway's own, by group and topic. */
+  private async groupOffsets(topics: string[]): Promise<Map<string, Map<string, { partition: number; offset: string }[]>>> {
+    const admin = this.admin!;
+    const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !g.startsWith("eddy-gateway-"));
+    const out = new Map<string, Map<string, { partition: number; offset: string }[]>>();
+    // Committed offsets are never on the broker's own topics; without a topic list kafkajs asks for none.
+    const names = topics.filter((n) => !n.startsWith("__"));
+    await Promise.all(
+      ids.map(async (groupId) => {
+        const topics = await admin.fetchOffsets({ groupId, topics: names });
+        out.set(groupId, new Map(topics.map((t) => [t.topic, t.partitions])));
+      }),
+    );
+    return out;
+  }
+
+  async listGroups(): Promise<GroupSummary[]> {
+    const admin = this.admin!;
+    const offsets = await this.groupOffsets(await admin.listTopics());
+    const described = offsets.size ? (await admin.describeGroups([...offsets.keys()])).groups : [];
+    const ends = new Map<string, Map<number, number>>();
+    const endOf = async (topic: string) => {
+      let m = ends.get(topic);
+      if (!m) ends.set(topic, (m = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]))));
+      return m;
+    };
+    const out: GroupSummary[] = [];
+    for (const [groupId, topics] of [...offsets].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const d = described.find((g) => g.groupId === groupId);
+      const rows: GroupSummary["topics"] = [];
+      for (const [topic, parts] of [...topics].sort((a, b) => a[0].localeCompare(b[0]))) {
+        const committed = parts.filter((p) => Number(p.offset) >= 0);
+        if (committed.length === 0) continue;
+        const high = await endOf(topic);
+        const partitions = committed
+          .map((p) => ({ partition: p.partition, offset: p.offset, end: String(high.get(p.partition) ?? 0), lag: Math.max(0, (high.get(p.partition) ?? 0) - Number(p.offset)) }))
+          .sort((a, b) => a.partition - b.partition);
+        rows.push({ topic, lag: partitions.reduce((s, p) => s + p.lag, 0), partitions });
+      }
+      if (rows.length) out.push({ groupId, state: d?.state ?? "Unknown", members: d?.members.length ?? 0, lag: rows.reduce((s, t) => s + t.lag, 0), topics: rows });
+    }
+    return out;
+  }
+
+  browse(q: BrowseQuery): Promise<BrowseResult> {
+    return browseKafka(this.kafka, this.admin!, q);
   }
 
   async produce(topic: string, messages: OutgoingMessage[]): Promise<void> {

@@ -13,12 +13,14 @@
  *
  * Per session: a few "engagements" (view a product drawn by Zipf popularity, maybe click it,
  * maybe add it to the cart or buy it at once, with some scroll/hover noise and rare errors),
- * then a checkout that buys most of the cart. Probabilities are tuned so that about 80% of
+ * then a checkout that buys most of the cart. Amounts stay within each category's regular range
+ * (amounts.ts), so that only injected anomalies score |z| > 3. Probabilities are tuned so that about 80% of
  * the events are clickstream and 20% transactions, as the issue asks.
  */
 import type { Catalog } from "../../core/catalog";
 import type { Action, Device } from "../../core/events";
 import { type Prng, ZipfSampler } from "../../core/prng";
+import { type AmountRange, clampAmount, regularRanges } from "./amounts";
 import { TimeHeap } from "./heap";
 import { makeUsers, pickBrowser, pickDevice, type UserProfile } from "./users";
 
@@ -131,6 +133,8 @@ export class BehaviourModel {
   private readonly zipf: ZipfSampler;
   /** Popularity rank → catalog index (a seeded shuffle, so the hits differ between seeds). */
   private readonly byRank: Int32Array;
+  /** Each category's regular amount range (amounts.ts), for the popularity drawn by this seed. */
+  private readonly ranges: Map<string, AmountRange>;
   private clock: number;
 
   constructor(
@@ -157,6 +161,11 @@ export class BehaviourModel {
       this.byRank[i] = this.byRank[j];
       this.byRank[j] = t;
     }
+    // Every product is bought in proportion to how often it is viewed (the funnel's odds do not
+    // depend on the product), i.e. by its Zipf weight.
+    const weights = new Float64Array(n);
+    for (let r = 0; r < n; r++) weights[this.byRank[r]] = 1 / Math.pow(r + 1, MODEL.zipfExponent);
+    this.ranges = regularRanges(catalog, weights);
     this.clock = startMs;
   }
 
@@ -230,7 +239,7 @@ export class BehaviourModel {
 
   private price(product: number): number {
     const p = this.catalog.products[product];
-    return this.rng.range(p.price_min_cents, p.price_max_cents);
+    return clampAmount(this.rng.range(p.price_min_cents, p.price_max_cents), this.ranges.get(p.category));
   }
 
   /** Runs one step of user `u` at time `t`; returns the event it emits, if any. */

@@ -1,52 +1,137 @@
 /**
- * What every chart module provides: a title, the text shown while it has no data, and a render
- * function from one {@link ChartData} to a Plot figure. Render functions read the transferred
- * typed columns directly (Plot takes arrays as channel values), so drawing allocates no rows.
+ * Charts are declared as data: a {@link ChartDeclaration} names where its series is in
+ * {@link ChartData}, how to draw it (one of a few renderers) and how to label it; the grid draws
+ * the list in charts/index.ts. A renderer turns one update into a Plot figure plus a hit test,
+ * which the panel's tooltip uses (the figure is replaced at every update, so the tooltip lives
+ * outside it and follows the pointer across redraws).
  */
-import type { ChartData, KeyedSeries } from "../shared/chart-data";
+import type { ChartData } from "../shared/chart-data";
+import type { TimeBase } from "../ui/time-base";
 
-/** A chart of the console. */
-export interface ChartModule {
+/** How values are written on axes and in tooltips. */
+export type ValueFormat = "count" | "money" | "percent" | "z";
+
+/** One chart of the console (see the module comment). */
+export interface ChartDeclaration {
+  /** Element id suffix: the panel is `#chart-<id>`. */
   id: string;
   title: string;
-  /** One line under the title: what is drawn and from which SPEC metric. */
+  /** One line under the title: what is drawn, from which SPEC metric, how open windows look. */
   caption: string;
   /** Shown instead of the chart while it has nothing to draw. */
   empty: string;
-  /** The figure for `d` at `width` px, or null when there is nothing to draw yet. */
-  render(d: ChartData, width: number): Element | null;
-  /** A cheap summary of what `render` would draw: when it equals the last drawn one, the draw is skipped. */
-  signature?(d: ChartData): string;
+  /** The renderer: heat strip, lines per key, an area gauge, or dots. */
+  kind: "heat" | "lines" | "gauge" | "dots";
+  /** Where the data is: a key of `ChartData.series` (heat, lines), or `sessions` / `anomalies`. */
+  data: string;
+  /** Spans the whole grid row. */
+  wide?: boolean;
+  /** Axis label and value format. */
+  y: { label: string; format: ValueFormat };
+  /** Keys coloured as categories (the same colours everywhere) or as plain series. */
+  color?: "category" | "series";
+  /** What one window is, for tooltips ("5-minute window"). */
+  window?: string;
+  /**
+   * A ratio: an open window is drawn only once its denominator reaches `minDenominator`, and the
+   * tooltip shows numerator and denominator (per key: `[numerator, denominator]` nouns).
+   */
+  ratio?: { minDenominator: number; terms: Record<string, [string, string]> };
+  /**
+   * Per key, how long after its window's end a value can still grow (conversions wait 10 min for
+   * the purchase): an open window counts as seen over its span plus this.
+   */
+  horizonMs?: Record<string, number>;
 }
+
+/** What a renderer gets besides the data. */
+export interface RenderContext {
+  width: number;
+  height: number;
+  time: TimeBase;
+  /** The event-time domain shared by every chart: [newest − range, newest]. */
+  domain: [number, number];
+}
+
+/** A tooltip's content and where it points (px in the figure's SVG). */
+export interface Tip {
+  x: number;
+  y: number;
+  title: string;
+  rows: [string, string][];
+  color?: string;
+  /** A note under the rows, e.g. "open window: partial". */
+  note?: string;
+}
+
+/** A drawn figure and its hit test (px relative to the figure's SVG). */
+export interface Rendered {
+  figure: Element;
+  hit(px: number, py: number): Tip | null;
+}
+
+/** A renderer: the figure for `d`, or null when there is nothing to draw. */
+export type Renderer = (c: ChartDeclaration, d: ChartData, ctx: RenderContext) => Rendered | null;
 
 /** Height of every chart's plot area, px. */
-export const CHART_HEIGHT = 220;
+export const CHART_HEIGHT = 230;
 
-/** Series name of each point of a keyed series. */
-export function names(s: KeyedSeries): string[] {
-  return Array.from(s.k, (k) => s.keys[k]);
-}
-
-/** Opacity per point: partial (open-window) values are drawn lighter. */
-export function partialOpacity(s: KeyedSeries): number[] {
-  return Array.from(s.partial, (p) => (p ? 0.45 : 1));
-}
-
-/** `a + d` for each element, as a new array. */
-export function plus(a: Float64Array, d: number): Float64Array {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] + d;
-  return out;
-}
-
-/** Points of a keyed series split into closed-window (final) and open-window (partial) ones. */
-export function byFinality(s: KeyedSeries): Record<"final" | "open", { x: number[]; y: number[]; z: string[] }> {
-  const out = { final: { x: [] as number[], y: [] as number[], z: [] as string[] }, open: { x: [] as number[], y: [] as number[], z: [] as string[] } };
-  for (let i = 0; i < s.x.length; i++) {
-    const o = s.partial[i] ? out.open : out.final;
-    o.x.push(s.x[i]);
-    o.y.push(s.y[i]);
-    o.z.push(s.keys[s.k[i]]);
+/** Formats a value for tooltips. */
+export function formatValue(v: number, f: ValueFormat): string {
+  if (!Number.isFinite(v)) return "–";
+  switch (f) {
+    case "money":
+      return `$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    case "percent":
+      return `${(v * 100).toFixed(1)} %`;
+    case "z":
+      return v.toFixed(2);
+    case "count":
+      return Math.round(v).toLocaleString("en-US");
   }
-  return out;
+}
+
+/** Plot tick format for a value format. */
+export function tickFormat(f: ValueFormat): string | undefined {
+  return f === "percent" ? ".0%" : f === "money" ? "$~s" : f === "count" ? "~s" : undefined;
+}
+
+/** The SVG of a Plot figure (a `<figure>` when it has a legend). */
+export function svgOf(figure: Element): SVGSVGElement | null {
+  if (figure instanceof SVGSVGElement) return figure;
+  const all = figure.querySelectorAll("svg");
+  // The legend's swatches are SVGs too: the plot is the last one.
+  return (all[all.length - 1] as SVGSVGElement | undefined) ?? null;
+}
+
+/** Index of the point nearest to (px, py) within `radius` px, or -1. */
+export function nearest(n: number, px: number, py: number, at: (i: number) => [number, number], radius = 24): number {
+  let best = -1;
+  let bestD = radius * radius;
+  for (let i = 0; i < n; i++) {
+    const [x, y] = at(i);
+    const d = (x - px) ** 2 + (y - py) ** 2;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** "10:10–10:15" for a window, in the time base. */
+export function windowLabel(time: TimeBase, x0: number, x1: number): string {
+  return `${time.minute(x0)}–${time.minute(x1)}`;
+}
+
+/** Open-window note: how much of the window's event time has been seen so far. */
+export function openNote(x0: number, x1: number, newest: number): string {
+  const seen = Math.max(0, Math.min(newest, x1) - x0);
+  const min = (ms: number) => `${Math.round(ms / 60_000 * 10) / 10} min`;
+  return `open window, partial: ${min(seen)} of ${min(x1 - x0)} seen so far`;
+}
+
+/** The x axis every chart shares: event time in the time base, labelled with its zone. */
+export function timeAxis(ctx: RenderContext): Record<string, unknown> {
+  return { type: ctx.time.plotType, domain: ctx.domain, label: `event time (${ctx.time.label}) →`, labelAnchor: "right", labelOffset: 44, ticks: Math.max(2, Math.floor(ctx.width / 110)) };
 }

@@ -4,14 +4,26 @@
  * transferred, never copied; string keys travel as short arrays (products, categories).
  */
 
-/** A keyed series: point i is (x[i], y[i]) of series keys[k[i]]. */
+/**
+ * A keyed series: point i is (x[i], y[i]) of series keys[k[i]], over the window
+ * [x0[i], x1[i]) of event time. Charts pick x0 or x1 as their x (revenue at window end, page
+ * views as a band from start to end).
+ */
 export interface KeyedSeries {
   keys: string[];
+  /** Display names of the keys (product names), when they differ from the keys. */
+  labels?: string[];
   x: Float64Array;
   y: Float64Array;
   k: Uint16Array;
+  /** Window start and end of each point, epoch ms. */
+  x0: Float64Array;
+  x1: Float64Array;
   /** 1 where the point is a partial (update-mode) value of a window still open. */
   partial: Uint8Array;
+  /** For ratios: numerator and denominator of each point (NaN when not a ratio). */
+  num?: Float64Array;
+  den?: Float64Array;
 }
 
 /** A plain time series. */
@@ -29,14 +41,33 @@ export interface AnomalySeries {
   /** z-score. */
   y: Float64Array;
   k: Uint16Array;
-  /** Amount in currency units. */
+  /** Amount, category mean and standard deviation before it, in currency units. */
   amount: Float64Array;
+  mean: Float64Array;
+  stddev: Float64Array;
+  /** Transaction ids and products ("prod-004 4K Monitor"), one per alert. */
+  ids: string[];
+  products: string[];
+}
+
+/** Replay of the time range from Kafka, as the gateway reports it. */
+export interface HistoryProgress {
+  state: "none" | "replaying" | "done" | "failed" | "unavailable";
+  /** Events replayed so far. */
+  events: number;
+  /** Messages to replay (the offsets' difference; includes invalid ones), when known. */
+  total: number | null;
+  /** Kafka timestamp the replay started from, epoch ms. */
+  sinceMs: number | null;
+  reason?: string;
 }
 
 /** Numbers of the health strip that the worker knows. */
 export interface WorkerHealth {
   /** Events per second processed by the worker pipeline (last second). */
   eventsPerSec: number;
+  /** Events per second arriving at the gateway on the subscribed topics (its stats). */
+  inputPerSec: number | null;
   eventsTotal: number;
   /** Events the gateway sampled away or dropped for this client (frame header `dropped`). */
   droppedEvents: number;
@@ -46,14 +77,20 @@ export interface WorkerHealth {
   lateTotal: number;
   /** Main-lane watermark, epoch ms (-Infinity before the first event). */
   watermark: number;
+  /** Newest event time seen, epoch ms (-Infinity before the first event). */
+  latestEventTime: number;
   /** Consumer lag on the subscribed topics (messages), null when unknown. */
   lag: number | null;
-  /** Whose lag: "gateway" (from its stats) or the consumer group with the most lag. */
+  /** Whose lag: "gateway" (the console's own consumer) or a consumer group. */
   lagOf: string | null;
   /** Frames received. */
   frames: number;
   /** Open sessions held by the session operator. */
   openSessions: number;
+  history: HistoryProgress;
+  /** The gateway's backpressure state for this tab. */
+  backpressure: string;
+  badFrames: number;
 }
 
 /** One update of every chart. */
@@ -62,16 +99,14 @@ export interface ChartData {
   seq: number;
   /** Worker wall clock (epoch ms) when the update was posted. */
   sentAt: number;
-  pageViews: KeyedSeries;
-  categoryRevenue: KeyedSeries;
-  /** Conversion rate per 1-minute click window (all products): y = converted / clicks. */
-  conversion: KeyedSeries;
-  /** Open sessions sampled at each update, x = wall clock. */
+  /** Keyed series by id: `page_views`, `category_revenue`, `conversion` (and more, see charts/). */
+  series: Record<string, KeyedSeries>;
+  /** Open sessions sampled as event time advances, x = newest event time. */
   sessions: Series;
   anomalies: AnomalySeries;
   /**
-   * Event-to-update latency of the events first included in this update: counts per bucket of
-   * {@link LATENCY_BUCKETS} (see latency-histogram.ts), measured up to `sentAt`.
+   * Event-to-update latency of the live events first included in this update: counts per bucket
+   * of {@link LATENCY_BUCKETS} (see latency-histogram.ts), measured up to `sentAt`.
    */
   latency: Uint32Array;
   health: WorkerHealth;
@@ -89,10 +124,11 @@ export type ConnectionState =
 /** The typed arrays of an update, for `postMessage` transfer lists. */
 export function transferables(d: ChartData): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  const add = (a: ArrayBufferView) => {
-    if (a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  const add = (a: ArrayBufferView | undefined) => {
+    if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
   };
-  for (const s of [d.pageViews, d.categoryRevenue, d.conversion]) [s.x, s.y, s.k, s.partial].forEach(add);
-  [d.sessions.x, d.sessions.y, d.anomalies.x, d.anomalies.y, d.anomalies.k, d.anomalies.amount, d.latency].forEach(add);
+  for (const s of Object.values(d.series)) [s.x, s.y, s.k, s.x0, s.x1, s.partial, s.num, s.den].forEach(add);
+  const a = d.anomalies;
+  [d.sessions.x, d.sessions.y, a.x, a.y, a.k, a.amount, a.mean, a.stddev, d.latency].forEach(add);
   return out;
 }

@@ -1,54 +1,51 @@
 /**
- * The health strip: events/s, event-to-screen latency (p50/p99 over 10 s), dropped events and
- * skipped updates, watermark, consumer lag, late and invalid events, long tasks.
+ * The health strip: tiles judged green, amber or red (health-rules.ts; the rule is the tile's
+ * tooltip), and developer figures (long tasks, skipped updates, draw times, frames) behind a
+ * details toggle.
  */
-import type { WorkerHealth } from "../shared/chart-data";
-import { count, el, instant, ms, setText } from "./dom";
+import { el, setText } from "./dom";
+import type { TileView } from "./health-rules";
 
-/** What the main thread adds to the worker's numbers. */
-export interface MainHealth {
-  latency: { p50: number; p99: number };
-  longTasks: number;
-  skippedUpdates: number;
-}
-
-const TILES = [
-  ["events", "events/s"],
-  ["latency", "event → screen p50 / p99"],
-  ["dropped", "dropped events / skipped updates"],
-  ["watermark", "watermark"],
-  ["lag", "consumer lag"],
-  ["late", "late / invalid"],
-  ["sessions", "open sessions"],
-  ["longtasks", "main-thread tasks > 50 ms"],
-] as const;
-type TileId = (typeof TILES)[number][0];
+/** Developer figures, label → value. */
+export type DevFigures = [string, string][];
 
 /** See the module comment. */
 export class HealthStrip {
-  private readonly values = new Map<TileId, HTMLElement>();
+  private readonly tiles = new Map<string, { root: HTMLElement; value: HTMLElement; label: HTMLElement }>();
+  private readonly dev: HTMLElement;
 
-  constructor(root: HTMLElement) {
+  constructor(private readonly root: HTMLElement, details: HTMLElement) {
     root.replaceChildren();
-    for (const [id, label] of TILES) {
-      const tile = el("div", "tile");
-      tile.dataset.tile = id;
-      const v = el("span", "value", "–");
-      tile.append(v, el("span", "label", label));
-      root.append(tile);
-      this.values.set(id, v);
-    }
+    details.replaceChildren();
+    const d = el("details", "dev");
+    d.append(el("summary", undefined, "Developer figures"));
+    this.dev = el("dl", "dev-figures");
+    d.append(this.dev);
+    details.append(d);
   }
 
-  show(w: WorkerHealth, m: MainHealth): void {
-    const set = (id: TileId, text: string) => setText(this.values.get(id)!, text);
-    set("events", count(w.eventsPerSec));
-    set("latency", `${ms(m.latency.p50)} / ${ms(m.latency.p99)}`);
-    set("dropped", `${count(w.droppedEvents)} / ${count(m.skippedUpdates)}`);
-    set("watermark", instant(w.watermark));
-    set("lag", w.lag === null ? "–" : `${count(w.lag)}${w.lagOf ? ` (${w.lagOf})` : ""}`);
-    set("late", `${count(w.lateTotal)} / ${count(w.invalidTotal)}`);
-    set("sessions", count(w.openSessions));
-    set("longtasks", String(m.longTasks));
+  show(tiles: TileView[], dev: DevFigures): void {
+    for (const t of tiles) {
+      let tile = this.tiles.get(t.id);
+      if (!tile) {
+        const r = el("div", "tile");
+        r.dataset.tile = t.id;
+        r.tabIndex = 0;
+        const value = el("span", "value");
+        const label = el("span", "label");
+        r.append(value, label);
+        this.root.append(r);
+        tile = { root: r, value, label };
+        this.tiles.set(t.id, tile);
+      }
+      if (tile.root.dataset.status !== t.status) tile.root.dataset.status = t.status;
+      if ((tile.root.dataset.stale === "true") !== t.stale) tile.root.dataset.stale = String(t.stale);
+      if (tile.root.title !== t.rule) tile.root.title = t.rule;
+      setText(tile.value, t.value);
+      setText(tile.label, t.label);
+    }
+    const items: HTMLElement[] = [];
+    for (const [k, v] of dev) items.push(el("dt", undefined, k), el("dd", undefined, v));
+    if (this.dev.textContent !== dev.map(([k, v]) => k + v).join("")) this.dev.replaceChildren(...items);
   }
 }

@@ -5,10 +5,11 @@
  * charts there are, and a light update still reaches the screen in one or two frames. A newer update replaces a
  * not-yet-drawn one (its latencies are kept and count from when the newer one is drawn). The
  * promise of `accept` resolves once the update is on screen: the worker waits for it before
- * posting again, so updates never queue up behind a slow main thread.
+ * posting again, so updates never queue up behind a slow main thread. While paused, updates
+ * are taken but not drawn (like a hidden page); resuming draws the newest.
  */
 import type { ChartData } from "../shared/chart-data";
-import type { ChartPanel } from "./chart-panel";
+import type { ChartPanel, ViewContext } from "./chart-panel";
 
 /** See the module comment. */
 export class RenderScheduler {
@@ -22,12 +23,32 @@ export class RenderScheduler {
   /** Longest frame of drawing so far, ms. */
   maxFrameMs = 0;
   private avgDrawMs = 8;
+  private paused = false;
 
   constructor(
     private readonly panels: ChartPanel[],
+    private readonly view: (d: ChartData) => ViewContext,
     private readonly onDrawn: (d: ChartData, latencies: { h: Uint32Array; sentAt: number }[], drawnAt: number) => void,
     private readonly budgetMs = 12,
   ) {}
+
+  /** The newest update taken (drawn or not). */
+  get newest(): ChartData | null {
+    return this.latest;
+  }
+
+  /** Stops or restarts drawing; resuming draws the newest update. */
+  setPaused(p: boolean): void {
+    this.paused = p;
+    if (!p) this.redraw();
+  }
+
+  /** Draws the newest update again (e.g. in another time zone). */
+  redraw(): void {
+    if (!this.latest || this.paused) return;
+    this.dirty = [...this.panels];
+    this.schedule();
+  }
 
   /**
    * Takes an update; resolves when it has been drawn. A hidden page gets no animation frames:
@@ -36,7 +57,7 @@ export class RenderScheduler {
    */
   accept(d: ChartData): Promise<void> {
     this.latest = d;
-    if (document.hidden) {
+    if (document.hidden || this.paused) {
       this.dirty = [...this.panels];
       return Promise.resolve();
     }
@@ -49,7 +70,7 @@ export class RenderScheduler {
   /** Draws the newest update when a hidden page becomes visible. */
   watchVisibility(): void {
     document.addEventListener("visibilitychange", () => {
-      if (!document.hidden && this.latest && this.dirty.length) this.schedule();
+      if (!document.hidden && !this.paused && this.latest && this.dirty.length) this.schedule();
     });
   }
 
@@ -62,10 +83,11 @@ export class RenderScheduler {
   private readonly frame = (): void => {
     this.scheduled = false;
     const d = this.latest;
-    if (!d) return;
+    if (!d || this.paused || this.dirty.length === 0) return;
     const t0 = performance.now();
+    const view = this.view(d);
     do {
-      const ms = this.dirty.shift()!.draw(d);
+      const ms = this.dirty.shift()!.draw(d, view);
       this.maxDrawMs = Math.max(this.maxDrawMs, ms);
       this.avgDrawMs += (ms - this.avgDrawMs) / 8;
     } while (this.dirty.length && performance.now() - t0 + this.avgDrawMs < this.budgetMs);

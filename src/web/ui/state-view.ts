@@ -3,12 +3,12 @@
  * attempt and countdown), disconnected and failed. The page always says what it is doing;
  * charts without data show their own empty text (see chart-panel.ts).
  */
-import type { ConnectionState } from "../shared/chart-data";
+import type { ConnectionState, HistoryProgress } from "../shared/chart-data";
 import type { GatewayInfo } from "../worker";
 import { setText } from "./dom";
 
-/** What the banner shows for a connection state and event count. */
-export function describeState(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null): { tone: "info" | "ok" | "warn" | "error"; text: string } {
+/** What the banner shows for a connection state, event count and history replay. */
+export function describeState(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null, history?: HistoryProgress): { tone: "info" | "ok" | "warn" | "error"; text: string } {
   switch (s.kind) {
     case "loading":
       return { tone: "info", text: `Loading: ${s.detail}…` };
@@ -16,14 +16,21 @@ export function describeState(s: ConnectionState, eventsTotal: number, info: Gat
       return { tone: "info", text: `Connecting to the gateway (${s.url})…` };
     case "connected": {
       const src = info ? ` ${info.source.description}` : "";
+      // Until the first update of this connection, the time range is still on its way.
+      if (history === undefined && eventsTotal === 0) return { tone: "info", text: `Connected to${src}. Loading the time range from Kafka…` };
+      if (history?.state === "replaying") {
+        const share = history.total ? `, ${Math.min(99, Math.floor((history.events / Math.max(1, history.total)) * 100))} %` : "";
+        return { tone: "info", text: `Connected to${src}. Loading the time range from Kafka: ${history.events.toLocaleString("en-US")} events${share}…` };
+      }
       if (eventsTotal === 0) {
         const topics = info?.topics.map((t) => t.name).join(", ") || "the input topics";
         return { tone: "info", text: `Connected to${src}. No events yet: waiting for events on ${topics}.` };
       }
-      return { tone: "ok", text: `Live:${src}` };
+      const note = history?.state === "failed" || history?.state === "unavailable" ? ` (no history: ${history.reason ?? history.state})` : "";
+      return { tone: "ok", text: `Live:${src}${note}` };
     }
     case "reconnecting":
-      return { tone: "warn", text: `Disconnected (${s.reason}). Reconnecting, attempt ${s.attempt}, in ${(s.inMs / 1000).toFixed(1)} s… Charts keep their last data.` };
+      return { tone: "warn", text: `Disconnected (${s.reason}). Reconnecting, attempt ${s.attempt}, in ${(s.inMs / 1000).toFixed(1)} s… Charts keep their last data, marked stale.` };
     case "disconnected":
       return { tone: "warn", text: `Disconnected (${s.reason}).` };
     case "failed":
@@ -35,9 +42,10 @@ export function describeState(s: ConnectionState, eventsTotal: number, info: Gat
 export class StateView {
   constructor(private readonly root: HTMLElement) {}
 
-  show(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null): void {
-    const d = describeState(s, eventsTotal, info);
-    const state = s.kind === "connected" && eventsTotal === 0 ? "empty" : s.kind;
+  show(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null, history?: HistoryProgress): void {
+    const d = describeState(s, eventsTotal, info, history);
+    const loading = history?.state === "replaying" || (history === undefined && eventsTotal === 0);
+    const state = s.kind !== "connected" ? s.kind : loading ? "history" : eventsTotal === 0 ? "empty" : s.kind;
     if (this.root.dataset.state !== state) this.root.dataset.state = state;
     if (this.root.dataset.tone !== d.tone) this.root.dataset.tone = d.tone;
     setText(this.root, d.text);

@@ -1,9 +1,14 @@
 /**
  * Turns pipeline rows into chart data in the worker: final rows of closed windows are kept
- * (bounded), the open windows' partial rows come from `Pipeline.peek()` at each update (SPEC
- * update mode), and `build` merges both into the small typed columns of {@link ChartData}.
- * Runs at most 4 times a second, so it may allocate; per-event work is none.
+ * (bounded by the time range shown), the open windows' partial rows come from `Pipeline.peek()`
+ * at each update (SPEC update mode), and `build` merges both into the small typed columns of
+ * {@link ChartData}. Runs at most 4 times a second, so it may allocate; per-event work is none.
+ *
+ * Charts of one windowed metric are declared as data ({@link WINDOW_SERIES}): a metric's rows
+ * become one keyed series (key field, value, x at window start or end). A new metric's chart
+ * needs one more entry there and one chart declaration (src/web/charts/index.ts).
  */
+import { DEFAULT_CATALOG, productName } from "../../core/catalog";
 import { centsToCurrency } from "../../core/metrics/declaration";
 import type { OutputRow } from "../../core/pipeline/rows";
 import type { AnomalySeries, KeyedSeries, Series } from "../shared/chart-data";
@@ -11,30 +16,58 @@ import { WindowStore } from "./window-store";
 
 /** Options of {@link ChartAggregator}. */
 export interface AggregatorOptions {
-  /** Window starts shown per windowed chart (default 15). */
+  /** Window starts shown per windowed chart (default 15: 15 minutes of 1-minute windows). */
   windows?: number;
+  /** Page views are summed into buckets of this many ms (default 60,000: one per window). */
+  heatBucketMs?: number;
   /** Products shown in the page-view chart, most viewed first (default 12). */
   topProducts?: number;
-  /** Newest anomalies shown (default 200). */
+  /** Newest anomalies kept (default 500: each is a dot drawn at every update). */
   anomalies?: number;
-  /** Open-session samples kept (default 480: two minutes at 4 updates a second). */
+  /** Open-session samples kept (default 600). */
   sessionSamples?: number;
-  /** Closed windows of final rows kept per metric for the debug handle (default 60). */
+  /** Least event time between two open-session samples, ms (default 2,000). */
+  sessionStepMs?: number;
+  /** Closed windows of final rows kept per metric (default: `windows` + 5, at least 60). */
   keepFinal?: number;
 }
 
 /** Series names of the conversion chart. */
 export const CONVERSION_KEYS = ["click → purchase within 10 min", "purchases / views"] as const;
 
-/** The windowed metrics whose final rows are kept. */
+/** The windowed metrics whose final rows are kept (also for the debug handle). */
 export const KEPT_METRICS = ["page_views", "product_activity", "category_revenue", "conversions"] as const;
 export type KeptMetric = (typeof KEPT_METRICS)[number];
+
+/** How one windowed metric's rows become a keyed series. */
+export interface WindowSeriesSpec {
+  /** The row's `metric`. */
+  metric: string;
+  /** Series key of a row (e.g. its category). */
+  key(row: OutputRow): string;
+  /** Value of a row in display units. */
+  value(row: OutputRow): number;
+  /** Which window bound is the point's x (default window_end: a window is drawn when it ends). */
+  x?: "window_start" | "window_end";
+}
+
+/**
+ * Keyed series made generically from one metric each, by series id. User-defined metrics add
+ * an entry per metric (and a chart declaration reading `d.series[id]`).
+ */
+export const WINDOW_SERIES: Record<string, WindowSeriesSpec> = {
+  category_revenue: { metric: "category_revenue", key: (r) => r.category as string, value: (r) => centsToCurrency(r.revenue as number) },
+};
 
 interface Point {
   x: number;
   y: number;
+  x0: number;
+  x1: number;
   key: string;
   partial: boolean;
+  num?: number;
+  den?: number;
 }
 
 /** Packs points into a {@link KeyedSeries}, keys in first-seen order unless `keys` is given. */
@@ -42,7 +75,11 @@ export function keyed(points: Point[], keys?: string[]): KeyedSeries {
   const ks = keys ?? [];
   const index = new Map(ks.map((k, i) => [k, i]));
   const n = points.length;
-  const out: KeyedSeries = { keys: ks, x: new Float64Array(n), y: new Float64Array(n), k: new Uint16Array(n), partial: new Uint8Array(n) };
+  const ratio = points.some((p) => p.den !== undefined);
+  const out: KeyedSeries = {
+    keys: ks, x: new Float64Array(n), y: new Float64Array(n), k: new Uint16Array(n), x0: new Float64Array(n), x1: new Float64Array(n), partial: new Uint8Array(n),
+    ...(ratio ? { num: new Float64Array(n), den: new Float64Array(n) } : {}),
+  };
   points.forEach((p, i) => {
     let k = index.get(p.key);
     if (k === undefined) {
@@ -53,98 +90,151 @@ export function keyed(points: Point[], keys?: string[]): KeyedSeries {
     out.x[i] = p.x;
     out.y[i] = p.y;
     out.k[i] = k;
+    out.x0[i] = p.x0;
+    out.x1[i] = p.x1;
     out.partial[i] = p.partial ? 1 : 0;
+    if (out.num) out.num[i] = p.num ?? NaN;
+    if (out.den) out.den[i] = p.den ?? NaN;
   });
   return out;
 }
 
 /** Rows of `metric` from final windows and peek, restricted to the newest `windows` starts. */
-function recent(store: WindowStore, peek: OutputRow[], metric: string, windows: number): { row: OutputRow; partial: boolean }[] {
+function recent(store: WindowStore | undefined, peek: OutputRow[], metric: string, windows: number): { row: OutputRow; partial: boolean }[] {
   const open = peek.filter((r) => r.metric === metric);
-  const starts = new Set<number>(store.starts());
+  const closed = store?.starts() ?? [];
+  const starts = new Set<number>(closed);
   for (const r of open) starts.add(r.window_start!);
   const keep = new Set([...starts].sort((a, b) => a - b).slice(-windows));
   const out: { row: OutputRow; partial: boolean }[] = [];
-  for (const s of store.starts()) if (keep.has(s)) for (const row of store.rows(s)) out.push({ row, partial: false });
+  for (const s of closed) if (keep.has(s)) for (const row of store!.rows(s)) out.push({ row, partial: false });
   for (const row of open) if (keep.has(row.window_start!)) out.push({ row, partial: true });
   return out;
+}
+
+/** "prod-004 4K Monitor" for a catalog product, else the id. */
+export function productLabel(id: string): string {
+  const name = productName(DEFAULT_CATALOG, id);
+  return name && name !== id ? `${id} ${name}` : id;
 }
 
 /** See the module comment. */
 export class ChartAggregator {
   private readonly o: Required<AggregatorOptions>;
-  private readonly finals: Record<KeptMetric, WindowStore>;
+  private readonly finals = new Map<string, WindowStore>();
+  private readonly kept: Set<string>;
   private readonly anomalyRows: OutputRow[] = [];
   private readonly sessionX: Float64Array;
   private readonly sessionY: Float64Array;
   private sessionN = 0;
   private sessionAt = 0;
+  private keep: number;
 
   constructor(opts: AggregatorOptions = {}) {
-    this.o = { windows: 15, topProducts: 12, anomalies: 200, sessionSamples: 480, keepFinal: 60, ...opts };
-    const keep = Math.max(this.o.keepFinal, this.o.windows + 5);
-    this.finals = Object.fromEntries(KEPT_METRICS.map((m) => [m, new WindowStore(keep)])) as Record<KeptMetric, WindowStore>;
+    this.o = { windows: 15, heatBucketMs: 60_000, topProducts: 12, anomalies: 500, sessionSamples: 600, sessionStepMs: 2000, keepFinal: 0, ...opts };
+    this.keep = Math.max(this.o.keepFinal || 60, this.o.windows + 5);
+    this.kept = new Set<string>([...KEPT_METRICS, ...Object.values(WINDOW_SERIES).map((s) => s.metric)]);
     this.sessionX = new Float64Array(this.o.sessionSamples);
     this.sessionY = new Float64Array(this.o.sessionSamples);
+  }
+
+  private store(metric: string): WindowStore {
+    let s = this.finals.get(metric);
+    if (!s) this.finals.set(metric, (s = new WindowStore(this.keep)));
+    return s;
   }
 
   /** Takes rows the pipeline emitted (final window rows and on-arrival anomalies). */
   addRows(rows: OutputRow[]): void {
     for (const r of rows) {
       if (r.metric === "purchase_anomalies") this.anomalyRows.push(r);
-      else if ((KEPT_METRICS as readonly string[]).includes(r.metric)) this.finals[r.metric as KeptMetric].add(r);
+      else if (this.kept.has(r.metric)) this.store(r.metric).add(r);
     }
     const over = this.anomalyRows.length - this.o.anomalies;
     if (over > 0) this.anomalyRows.splice(0, over);
   }
 
-  /** Records the number of open sessions at wall-clock time `now` (a ring of samples). */
-  sampleSessions(now: number, open: number): void {
+  /**
+   * Records the number of open sessions at event time `t` (the newest event time seen), at
+   * most one sample per `sessionStepMs` of event time (a ring of samples).
+   */
+  sampleSessions(t: number, open: number): void {
     const cap = this.o.sessionSamples;
-    this.sessionX[this.sessionAt] = now;
+    if (!Number.isFinite(t)) return;
+    const last = this.sessionN ? this.sessionX[(this.sessionAt - 1 + cap) % cap] : -Infinity;
+    if (t < last + this.o.sessionStepMs) {
+      // Same step: the newest sample follows the count (the gauge's right edge stays current).
+      if (this.sessionN && t >= last) this.sessionY[(this.sessionAt - 1 + cap) % cap] = open;
+      return;
+    }
+    this.sessionX[this.sessionAt] = t;
     this.sessionY[this.sessionAt] = open;
     this.sessionAt = (this.sessionAt + 1) % cap;
     if (this.sessionN < cap) this.sessionN++;
   }
 
-  /** Page views per product per minute: the top products of the shown windows. */
+  /** Page views per product per bucket: the top products of the shown windows, named. */
   pageViews(peek: OutputRow[]): KeyedSeries {
-    const rows = recent(this.finals.page_views, peek, "page_views", this.o.windows);
+    const rows = recent(this.finals.get("page_views"), peek, "page_views", this.o.windows);
     const totals = new Map<string, number>();
     for (const { row } of rows) totals.set(row.product_id as string, (totals.get(row.product_id as string) ?? 0) + (row.views as number));
     const top = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, this.o.topProducts).map(([p]) => p);
     const shown = new Set(top);
-    const points = rows
-      .filter(({ row }) => shown.has(row.product_id as string))
-      .map(({ row, partial }) => ({ x: row.window_start!, y: row.views as number, key: row.product_id as string, partial }));
-    return keyed(points, top);
+    const b = this.o.heatBucketMs;
+    const cells = new Map<string, Point>();
+    for (const { row, partial } of rows) {
+      const p = row.product_id as string;
+      if (!shown.has(p)) continue;
+      const x0 = Math.floor(row.window_start! / b) * b;
+      const id = `${p}@${x0}`;
+      const c = cells.get(id);
+      if (c) {
+        c.y += row.views as number;
+        c.partial ||= partial;
+      } else {
+        cells.set(id, { x: x0, x0, x1: Math.max(x0 + b, row.window_end!), y: row.views as number, key: p, partial });
+      }
+    }
+    const s = keyed([...cells.values()], top);
+    s.labels = top.map(productLabel);
+    return s;
   }
 
-  /** Revenue per category per 5-minute sliding window, x = window end, y in currency units. */
-  categoryRevenue(peek: OutputRow[]): KeyedSeries {
-    const rows = recent(this.finals.category_revenue, peek, "category_revenue", this.o.windows);
-    const points = rows.map(({ row, partial }) => ({ x: row.window_end!, y: centsToCurrency(row.revenue as number), key: row.category as string, partial }));
+  /** The keyed series of {@link WINDOW_SERIES} entry `id`, sorted by key then x. */
+  windowSeries(id: string, peek: OutputRow[]): KeyedSeries {
+    const spec = WINDOW_SERIES[id];
+    const at = spec.x ?? "window_end";
+    const rows = recent(this.finals.get(spec.metric), peek, spec.metric, this.o.windows);
+    const points = rows.map(({ row, partial }) => ({ x: row[at] as number, x0: row.window_start!, x1: row.window_end!, y: spec.value(row), key: spec.key(row), partial }));
     points.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.x - b.x));
     return keyed(points);
   }
 
+  /** Revenue per category per 5-minute sliding window, x = window end, y in currency units. */
+  categoryRevenue(peek: OutputRow[]): KeyedSeries {
+    return this.windowSeries("category_revenue", peek);
+  }
+
   /**
-   * Conversion rate per 1-minute window over all products: the SPEC `conversions` join
-   * (converted clicks / clicks) and product_activity's purchases / views. Windows without
-   * clicks (views) have no point rather than a 0, as SPEC makes such rates null.
+   * Conversion rate per 1-minute window over all products, at window end: the SPEC `conversions` join
+   * (converted clicks / clicks) and product_activity's purchases / views, with numerator and
+   * denominator. Windows without clicks (views) have no point rather than a 0, as SPEC makes
+   * such rates null.
    */
   conversion(peek: OutputRow[]): KeyedSeries {
     const points: Point[] = [];
     const sum = (metric: KeptMetric, num: string, den: string, key: string) => {
-      const acc = new Map<number, { num: number; den: number; partial: boolean }>();
-      for (const { row, partial } of recent(this.finals[metric], peek, metric, this.o.windows)) {
-        const a = acc.get(row.window_start!) ?? { num: 0, den: 0, partial: false };
+      const acc = new Map<number, { num: number; den: number; end: number; partial: boolean }>();
+      for (const { row, partial } of recent(this.finals.get(metric), peek, metric, this.o.windows)) {
+        const a = acc.get(row.window_start!) ?? { num: 0, den: 0, end: row.window_end!, partial: false };
         a.num += row[num] as number;
         a.den += row[den] as number;
         a.partial ||= partial;
         acc.set(row.window_start!, a);
       }
-      for (const [x, a] of [...acc].sort((p, q) => p[0] - q[0])) if (a.den > 0) points.push({ x, y: a.num / a.den, key, partial: a.partial });
+      for (const [x, a] of [...acc].sort((p, q) => p[0] - q[0])) {
+        if (a.den > 0) points.push({ x: a.end, x0: x, x1: a.end, y: a.num / a.den, key, partial: a.partial, num: a.num, den: a.den });
+      }
     };
     sum("conversions", "converted_clicks", "clicks", CONVERSION_KEYS[0]);
     sum("product_activity", "purchases", "views", CONVERSION_KEYS[1]);
@@ -165,13 +255,16 @@ export class ChartAggregator {
     return { x, y };
   }
 
-  /** The newest anomalies, in arrival order. */
-  anomalies(): AnomalySeries {
-    const rows = this.anomalyRows;
+  /** The newest anomalies at or after event time `since`, in arrival order. */
+  anomalies(since = -Infinity): AnomalySeries {
+    const rows = this.anomalyRows.filter((r) => (r.timestamp as number) >= since);
     const n = rows.length;
     const keys: string[] = [];
     const index = new Map<string, number>();
-    const out: AnomalySeries = { keys, x: new Float64Array(n), y: new Float64Array(n), k: new Uint16Array(n), amount: new Float64Array(n) };
+    const out: AnomalySeries = {
+      keys, x: new Float64Array(n), y: new Float64Array(n), k: new Uint16Array(n), amount: new Float64Array(n),
+      mean: new Float64Array(n), stddev: new Float64Array(n), ids: new Array<string>(n), products: new Array<string>(n),
+    };
     rows.forEach((r, i) => {
       const c = r.category as string;
       let k = index.get(c);
@@ -183,19 +276,25 @@ export class ChartAggregator {
       out.x[i] = r.timestamp as number;
       out.y[i] = r.z as number;
       out.k[i] = k;
+      // Rows hold cents; the chart shows currency units.
       out.amount[i] = centsToCurrency(r.amount as number);
+      out.mean[i] = centsToCurrency(r.mean as number);
+      out.stddev[i] = centsToCurrency(r.stddev as number);
+      out.ids[i] = String(r.transaction_id ?? "");
+      out.products[i] = typeof r.product_id === "string" ? productLabel(r.product_id) : "–";
     });
     return out;
   }
 
   /** Final rows held for `metric`, optionally of one window start only. */
   finalRows(metric: KeptMetric, windowStart?: number): OutputRow[] {
-    const store = this.finals[metric];
+    const store = this.finals.get(metric);
+    if (!store) return [];
     return windowStart === undefined ? store.all() : store.rows(windowStart);
   }
 
   /** Window starts of closed windows held for `metric`, ascending. */
   closedWindows(metric: KeptMetric): number[] {
-    return this.finals[metric].starts();
+    return this.finals.get(metric)?.starts() ?? [];
   }
 }

@@ -10,9 +10,9 @@ import { appendFrame, applyFrameDeltas, frameDictionarySizes, frameStartsOver } 
 import type { KernelFactory } from "../../core/pipeline/kernel-factory";
 import { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
-import type { ChartData } from "../shared/chart-data";
+import type { ChartData, HistoryProgress } from "../shared/chart-data";
 import { bucketOf, LATENCY_BUCKETS } from "../shared/latency-histogram";
-import { type AggregatorOptions, ChartAggregator, type KeptMetric } from "./chart-aggregator";
+import { type AggregatorOptions, ChartAggregator, type KeptMetric, WINDOW_SERIES } from "./chart-aggregator";
 import { RateMeter } from "./rate-meter";
 
 /** Most Kafka timestamps held between two updates (32 MB). */
@@ -38,6 +38,17 @@ export interface EngineStats {
    */
   upstreamSumMs: number;
   upstreamN: number;
+  /** Events that came from the replay of the time range (their latency is not counted). */
+  historyEvents: number;
+}
+
+/** What an update reports beside the engine's own figures. */
+export interface UpdateContext {
+  /** The shown time range, ms: anomalies older than the newest event time minus it are left out. */
+  rangeMs?: number;
+  /** Events/s arriving at the gateway on the subscribed topics. */
+  inputPerSec?: number | null;
+  backpressure?: string;
 }
 
 /** See the module comment. */
@@ -51,14 +62,16 @@ export class ConsoleEngine {
   private pendingN = 0;
   private readonly rate = new RateMeter();
   private lag: { lag: number; of: string } | null = null;
+  private latestT = -Infinity;
+  private history: HistoryProgress = { state: "none", events: 0, total: null, sinceMs: null };
   private readonly s: EngineStats = {
     epoch: null, frames: 0, eventsTotal: 0, droppedEvents: 0, invalidTotal: 0, lateTotal: 0,
-    badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0, upstreamSumMs: 0, upstreamN: 0,
+    badFrames: 0, watermark: -Infinity, openSessions: 0, updates: 0, resets: 0, upstreamSumMs: 0, upstreamN: 0, historyEvents: 0,
   };
 
   constructor(
     private readonly kernels: KernelFactory,
-    private readonly aggOptions: AggregatorOptions = {},
+    private aggOptions: AggregatorOptions = {},
   ) {
     this.pipeline = Pipeline.create({ kernels });
     this.aggregator = new ChartAggregator(aggOptions);
@@ -86,11 +99,21 @@ export class ConsoleEngine {
     this.keepTimestamps(frame);
     const p = this.pipeline;
     for (let i = 0; i < frame.n; ) {
+      const from = i;
       i = appendFrame(p, frame, i);
       this.hasState = true;
-      if (p.batch.full || i === frame.n) this.process(now);
+      if (p.batch.full || i === frame.n) this.process(now, frame, from, i);
     }
     this.s.eventsTotal += frame.n;
+    if (this.history.state === "replaying") {
+      this.s.historyEvents += frame.n;
+      this.history.events += frame.n;
+    }
+  }
+
+  /** The gateway's report on the time range's replay (frames between start and done are history). */
+  setHistory(h: HistoryProgress): void {
+    this.history = { ...h };
   }
 
   /** Counts a frame that could not be decoded. */
@@ -103,19 +126,30 @@ export class ConsoleEngine {
     this.lag = lag;
   }
 
-  private process(now: number): void {
+  private process(now: number, frame: EventFrame, from: number, to: number): void {
     const p = this.pipeline;
     if (p.batch.n === 0) return;
     const r = p.process(now);
     this.s.lateTotal += r.lateCount;
-    if (r.rows.length) this.aggregator.addRows(r.rows);
+    if (r.rows.length) {
+      nameProducts(r.rows, frame, from, to, p);
+      this.aggregator.addRows(r.rows);
+    }
     const closed = p.advance();
     if (closed.length) this.aggregator.addRows(closed);
+    this.aggregator.sampleSessions(this.latestT, p.openCount("sessions"));
   }
 
   private keepTimestamps(frame: EventFrame): void {
     let up = 0;
-    for (let i = 0; i < frame.n; i++) up += frame.sentAt - frame.kafkaTs[i];
+    let latest = this.latestT;
+    for (let i = 0; i < frame.n; i++) {
+      up += frame.sentAt - frame.kafkaTs[i];
+      if (frame.t[i] > latest) latest = frame.t[i];
+    }
+    this.latestT = latest;
+    // Replayed events are hours old: their latency says nothing about the console.
+    if (this.history.state === "replaying") return;
     this.s.upstreamSumMs += up;
     this.s.upstreamN += frame.n;
     const need = this.pendingN + frame.n;
@@ -136,16 +170,30 @@ export class ConsoleEngine {
     this.pipeline = Pipeline.create({ kernels: this.kernels });
     this.aggregator = new ChartAggregator(this.aggOptions);
     this.hasState = false;
+    this.latestT = -Infinity;
+    this.pendingN = 0;
     this.s.resets++;
   }
 
+  /**
+   * Drops every result and the dictionaries (the next hello asks for everything again), e.g.
+   * before the time range is replayed anew; `aggOptions` replaces the aggregator's options.
+   */
+  reset(aggOptions?: AggregatorOptions): void {
+    if (aggOptions) this.aggOptions = aggOptions;
+    this.startOver();
+    this.epoch = null;
+    this.s.epoch = null;
+    this.history = { state: "none", events: 0, total: null, sinceMs: null };
+  }
+
   /** One update of every chart at wall-clock `now` (epoch ms). */
-  update(now: number): ChartData {
+  update(now: number, ctx: UpdateContext = {}): ChartData {
     const p = this.pipeline;
     const agg = this.aggregator;
     const peek = this.hasState ? p.peek() : [];
     const openSessions = p.openCount("sessions");
-    agg.sampleSessions(now, openSessions);
+    agg.sampleSessions(this.latestT, openSessions);
     const latency = new Uint32Array(LATENCY_BUCKETS);
     const ts = this.pendingTs;
     for (let i = 0; i < this.pendingN; i++) latency[bucketOf(now - ts[i])]++;
@@ -153,17 +201,18 @@ export class ConsoleEngine {
     this.s.watermark = p.watermarks().main;
     this.s.openSessions = openSessions;
     this.s.updates++;
+    const series: ChartData["series"] = { page_views: agg.pageViews(peek), conversion: agg.conversion(peek) };
+    for (const id of Object.keys(WINDOW_SERIES)) series[id] = agg.windowSeries(id, peek);
     return {
       seq: this.s.updates,
       sentAt: now,
-      pageViews: agg.pageViews(peek),
-      categoryRevenue: agg.categoryRevenue(peek),
-      conversion: agg.conversion(peek),
+      series,
       sessions: agg.sessions(),
-      anomalies: agg.anomalies(),
+      anomalies: agg.anomalies(ctx.rangeMs ? this.latestT - ctx.rangeMs : -Infinity),
       latency,
       health: {
         eventsPerSec: this.rate.sample(now, this.s.eventsTotal),
+        inputPerSec: ctx.inputPerSec ?? null,
         eventsTotal: this.s.eventsTotal,
         droppedEvents: this.s.droppedEvents,
         invalidTotal: this.s.invalidTotal,
@@ -173,6 +222,10 @@ export class ConsoleEngine {
         lagOf: this.lag?.of ?? null,
         frames: this.s.frames,
         openSessions,
+        latestEventTime: this.latestT,
+        history: { ...this.history },
+        backpressure: ctx.backpressure ?? "ok",
+        badFrames: this.s.badFrames,
       },
     };
   }
@@ -195,5 +248,23 @@ export class ConsoleEngine {
   /** Starts of the closed windows held for `metric`, ascending. */
   closedWindows(metric: KeptMetric): number[] {
     return this.aggregator.closedWindows(metric);
+  }
+}
+
+/**
+ * Adds `product_id` to anomaly rows (SPEC's row names the transaction, not the product; the
+ * console's hover shows both): the transaction is one of the events just processed, frame
+ * events `from`..`to`. Anomalies are rare, so the lookup is built only when there are some.
+ */
+function nameProducts(rows: OutputRow[], frame: EventFrame, from: number, to: number, p: Pipeline): void {
+  let byId: Map<string, number> | undefined;
+  for (const r of rows) {
+    if (r.metric !== "purchase_anomalies" || !frame.ids) continue;
+    if (!byId) {
+      byId = new Map();
+      for (let i = from; i < to; i++) if (frame.topic[i] === 1) byId.set(frame.ids[i], frame.product[i]);
+    }
+    const id = byId.get(r.transaction_id as string);
+    if (id !== undefined) r.product_id = p.dictionary("products").decode(id);
   }
 }

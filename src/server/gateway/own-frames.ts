@@ -1,0 +1,51 @@
+/**
+ * Frames for one client alone (a history replay, history.ts): the live stream skips a client
+ * while it replays, so its history goes out through here, encoded with the hub's dictionaries
+ * (the client's dictionary marks move on as with live frames).
+ */
+import { validate } from "../../core/events";
+import { assembleFrame, columnsOfBatch, encodeColumns, FLAG_RESET } from "../../core/frames";
+import type { EventBatch } from "../../core/pipeline/batch";
+import type { Connection } from "./connection";
+import type { Hub, InputMessage } from "./hub";
+
+function sendFrame(hub: Hub, c: Connection, b: EventBatch, invalid: number): void {
+  const body = encodeColumns(columnsOfBatch(b), 0, b.n, b.id);
+  const frame = assembleFrame({ flags: c.reset ? FLAG_RESET : 0, epoch: hub.epoch, seq: c.seq++, dropped: 0, invalid, sentAt: hub.now() }, hub.deltasSince(c.marks), body);
+  c.socket.send(frame);
+  hub.metrics?.frames.inc();
+  hub.metrics?.frameBytes.inc({}, frame.length);
+  hub.metrics?.frameEvents.inc({}, b.n);
+  c.marks = hub.dictionarySizes();
+  c.reset = false;
+}
+
+/**
+ * Sends `msgs` to `c` alone, now, as event frames, in their order. Messages of topics it does
+ * not receive are left out, invalid ones counted in the frame header. Returns the events sent.
+ */
+export function sendOwn(hub: Hub, c: Connection, msgs: InputMessage[]): number {
+  const b = hub.own;
+  b.clear();
+  let invalid = 0;
+  let sent = 0;
+  for (const m of msgs) {
+    const k = hub.topicNo(m.topic);
+    if (k === undefined || !c.mask[k]) continue;
+    const v = validate(hub.topics[k].kind, m.value);
+    if (!v.ok) {
+      invalid++;
+      continue;
+    }
+    hub.append(b, k, v.event, v.t, m);
+    sent++;
+    if (b.full) {
+      sendFrame(hub, c, b, invalid);
+      invalid = 0;
+      b.clear();
+    }
+  }
+  if (b.n > 0 || invalid > 0) sendFrame(hub, c, b, invalid);
+  b.clear();
+  return sent;
+}
