@@ -57,8 +57,8 @@ describe("Kafka sink", () => {
       rows: [
         { metric: "page_views", window_start: T0, window_end: T0 + 60_000, product_id: "prod-001", views: 3 },
         {
-          metric: "purchase_anomalies", transaction_id: "tx-9", user_id: "u1", category: "books", amount: 999.5,
-          mean: 20, stddev: 5, z: 195.9, timestamp: T0 + 1234,
+          metric: "purchase_anomalies", transaction_id: "tx-9", user_id: "u1", category: "books", amount: 99_950,
+          mean: 2000, stddev: 500, z: 195.9, timestamp: T0 + 1234, // money in cents, as rows hold it
         },
         { metric: "orders_metrics", window_start: T0, window_end: T0 + 60_000, product_id: "prod-002", product_name: "Lamp", order_count: 2, total_revenue: 1999, avg_order_value: 9.995 },
       ],
