@@ -73,6 +73,7 @@ export interface KernelDecl<Cfg, In, Out, Opts = unknown> {
   readonly fromHeader?: (fields: Record<string, number>) => Cfg;
   /** Create arguments after the header ones, from the create options (not in snapshots). */
   readonly createTail?: (opts: Opts) => number[];
+  /** The input columns, named as the fields of the kernel's batch. */
   readonly inputs: Columns<In, Cfg>;
   /** The row columns (every field of the rows but `n`). */
   readonly outputs: Columns<Out, Cfg>;
