@@ -117,15 +117,15 @@ export interface JoinInputs {
 type Config = Required<JoinOptions>;
 
 /** assembly/join.ts: join_create(windowMs, horizonMs, batchCap), its columns, its snapshot payload. */
-const JOIN: KernelDecl<Config, JoinInputs, Omit<ConversionRows, "n">> = {
+const JOIN: KernelDecl<Config, JoinInputs, ConversionRows> = {
   name: "join",
   header: [["windowMs", "f64"], ["horizonMs", "f64"], ["batchCap", "i32"]],
   inputs: { kind: u8(0), user: u32(1), product: u32(2), time: f64(3), wm: f64(4) },
-  outputs: { product: u32(0), start: f64(1), end: f64(2), clicks: u32(3), converted: u32(4) },
+  rows: (n, o) => ({ n, product: o.u32(0), start: o.f64(1), end: o.f64(2), clicks: o.u32(3), converted: o.u32(4) }),
 };
 
 /** The WASM join kernel behind {@link JoinKernel}; see also `inputs()` for zero-copy. */
-export class WasmJoin extends WasmWindowedKernel<Config, JoinInputs, Omit<ConversionRows, "n">, JoinBatch> implements JoinKernel {
+export class WasmJoin extends WasmWindowedKernel<Config, JoinInputs, ConversionRows, JoinBatch> implements JoinKernel {
   readonly options: Readonly<Config> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */

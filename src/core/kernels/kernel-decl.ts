@@ -1,12 +1,15 @@
 /**
- * How a WASM kernel's interface is declared, once, as data: its create arguments / snapshot
- * header, its input columns and its output columns (conventions: assembly/layout.ts).
- * {@link WasmKernel} (./wasm-kernel.ts) derives from such a declaration everything the typed
- * wrappers used to repeat: the column views rebuilt after memory growth, the chunked copy of
- * a batch into the input columns, the row views, create, restore, snapshot and destroy.
+ * How a WASM kernel's interface is declared, once: its create arguments / snapshot header, its
+ * input columns and its output rows (conventions: assembly/layout.ts). {@link WasmKernel}
+ * (./wasm-kernel.ts) derives from such a declaration everything the typed wrappers used to
+ * repeat: the column views rebuilt after memory growth, the chunked copy of a batch into the
+ * input columns, the row views, create, restore, snapshot and destroy.
  *
- * The column declarations are typed against the wrapper's public interfaces (e.g.
+ * Input columns are data typed against the wrapper's public interfaces (e.g.
  * `Columns<JoinInputs, Cfg>`), so a declaration that disagrees with them does not compile.
+ * Output rows are an object literal over {@link ColumnViews} (typed as the rows interface):
+ * they are built on every emitting call, and V8 builds a literal's object in one step, where
+ * adding fields by name in a loop made small batches measurably slower.
  */
 import type { CoreMemory } from "./memory";
 
@@ -16,31 +19,24 @@ export type ColumnType = "f64" | "u32" | "u8";
 /** Type of one field of a snapshot payload's config header (little-endian). */
 export type HeaderType = "f64" | "i32" | "i64";
 
-/** The typed-array view of a column type. */
-export type ViewOf<T extends ColumnType> = T extends "f64" ? Float64Array : T extends "u32" ? Uint32Array : Uint8Array;
-
 type TypeOf<V> = V extends Float64Array ? "f64" : V extends Uint32Array ? "u32" : V extends Uint8Array ? "u8" : never;
 
-/** One column: its element type and number (`<kernel>_in(h, col)` / `<kernel>_out(h, col)`). */
+/** One input column: its element type and number (`<kernel>_in(h, col)`). */
 export interface Column<T extends ColumnType = ColumnType, Cfg = unknown> {
   readonly type: T;
   readonly col: number;
-  /** Input only: written to the chunk when the batch leaves the column out; without it the batch must give it. */
+  /** Written to the chunk when the batch leaves the column out; without it the batch must give it. */
   readonly missing?: number;
-  /** Input only: false = the kernel does not read the column under this config, so it is not written. */
+  /** False = the kernel does not read the column under this config, so it is not written. */
   readonly used?: (cfg: Cfg) => boolean;
 }
 
-/**
- * `count(cfg)` columns, or column records, at col, col + stride, col + 2 * stride, ...: one per
- * configured value (e.g. the session aggregate's value columns). A record's `col`s are offsets.
- */
+/** `count(cfg)` input columns at col, col + 1, ...: one per configured value (e.g. value columns). */
 export interface ColumnGroup<E, Cfg = unknown> {
   readonly count: (cfg: Cfg) => number;
   readonly col: number;
-  readonly stride: number;
-  readonly each: E extends ArrayBufferView ? TypeOf<E> : { readonly [K in keyof E]-?: Column<TypeOf<E[K]>> };
-  /** Input only: written to the chunk of a group member that the batch leaves out. */
+  readonly each: TypeOf<E>;
+  /** Written to the chunk of a member that the batch leaves out. */
   readonly missing?: number;
 }
 
@@ -49,20 +45,41 @@ type Decl<V, Cfg> = V extends readonly (infer E)[] ? ColumnGroup<E, Cfg> : Colum
 /** The declaration of a block of columns whose views have the shape `V` (one entry per field). */
 export type Columns<V, Cfg> = { readonly [K in keyof V]-?: Decl<V[K], Cfg> };
 
-/** What an input column may add to its type and number. */
+/** What a column may add to its type and number. */
 export type ColumnExtra<Cfg> = Pick<Column<ColumnType, Cfg>, "missing" | "used">;
 
-/** Shorthands for column declarations. */
+/** Shorthands for input column declarations. */
 export const f64 = <Cfg = unknown>(col: number, extra: ColumnExtra<Cfg> = {}): Column<"f64", Cfg> => ({ type: "f64", col, ...extra });
 export const u32 = <Cfg = unknown>(col: number, extra: ColumnExtra<Cfg> = {}): Column<"u32", Cfg> => ({ type: "u32", col, ...extra });
 export const u8 = <Cfg = unknown>(col: number, extra: ColumnExtra<Cfg> = {}): Column<"u8", Cfg> => ({ type: "u8", col, ...extra });
+
+/**
+ * Views of the `len` first elements of an instance's output columns (`<kernel>_out(h, col)`),
+ * for a declaration's `rows`. One per instance, reused.
+ */
+export class ColumnViews {
+  handle = 0;
+  len = 0;
+
+  constructor(
+    private readonly mem: CoreMemory,
+    private readonly ptr: (h: number, col: number) => number,
+  ) {}
+
+  f64(col: number): Float64Array {
+    return this.mem.f64(this.ptr(this.handle, col), this.len);
+  }
+  u32(col: number): Uint32Array {
+    return this.mem.u32(this.ptr(this.handle, col), this.len);
+  }
+}
 
 /**
  * One WASM kernel's interface. Every kernel takes its `<name>_create` arguments in the order
  * its snapshot payload starts with them (`header`; batchCap among them), so one list serves
  * create and restore.
  */
-export interface KernelDecl<Cfg, In, Out, Opts = unknown> {
+export interface KernelDecl<Cfg, In, Rows, Opts = unknown> {
   /** Export prefix: `window` for window_create, window_in, window_process, ... */
   readonly name: string;
   /** The create arguments = the first fields of the snapshot payload, in order. */
@@ -75,34 +92,29 @@ export interface KernelDecl<Cfg, In, Out, Opts = unknown> {
   readonly createTail?: (opts: Opts) => number[];
   /** The input columns, named as the fields of the kernel's batch. */
   readonly inputs: Columns<In, Cfg>;
-  /** The row columns (every field of the rows but `n`). */
-  readonly outputs: Columns<Out, Cfg>;
+  /** The `n` rows the last emitting call wrote, as views of the output columns. */
+  readonly rows: (n: number, out: ColumnViews, cfg: Cfg) => Rows;
 }
 
-/** One entry of a compiled column block: a field and how to view it. */
+/** One entry of a compiled input block: a field and how to view and fill it. */
 export interface ViewPlan {
   readonly name: string;
   readonly col: number;
-  /** A single column's type, or a group's. */
-  readonly type?: ColumnType;
-  /** Group: member column numbers (record members: per record, name to [type, col]). */
-  readonly members?: readonly (number | readonly (readonly [string, ColumnType, number])[])[];
+  readonly type: ColumnType;
+  /** Group: member column numbers. */
+  readonly members?: readonly number[];
   readonly missing?: number;
   /** An input the kernel does not read under this config: viewed, not copied. */
   readonly unused?: boolean;
 }
 
-/** Resolves a column block for one config: groups get their counts, unused inputs are marked. */
+/** Resolves the input columns for one config: groups get their members, unused columns are marked. */
 export function planColumns<Cfg>(cols: Columns<unknown, Cfg>, cfg: Cfg): ViewPlan[] {
   const out: ViewPlan[] = [];
-  for (const [name, d] of Object.entries(cols as Record<string, Column<ColumnType, Cfg> | ColumnGroup<object, Cfg>>)) {
+  for (const [name, d] of Object.entries(cols as Record<string, Column<ColumnType, Cfg> | ColumnGroup<Float64Array, Cfg>>)) {
     if ("count" in d) {
-      const each = d.each as ColumnType | Record<string, Column>;
-      const members = Array.from({ length: d.count(cfg) }, (_, j) => {
-        const base = d.col + j * d.stride;
-        return typeof each === "string" ? base : Object.entries(each).map(([k, c]) => [k, c.type, base + c.col] as const);
-      });
-      out.push({ name, col: d.col, type: typeof each === "string" ? each : undefined, members, missing: d.missing });
+      const members = Array.from({ length: d.count(cfg) }, (_, j) => d.col + j);
+      out.push({ name, col: d.col, type: d.each, members, missing: d.missing });
     } else {
       out.push({ name, col: d.col, type: d.type, missing: d.missing, unused: d.used && !d.used(cfg) });
     }
@@ -114,24 +126,13 @@ function view(mem: CoreMemory, type: ColumnType, ptr: number, len: number): Floa
   return type === "f64" ? mem.f64(ptr, len) : type === "u32" ? mem.u32(ptr, len) : mem.u8(ptr, len);
 }
 
-/**
- * Adds to `into` the views of a planned block, each `len` elements long: `ptr(handle, col)` (the
- * kernel's `<name>_in` or `<name>_out`) gives a column's pointer.
- */
-export function viewColumns(plan: readonly ViewPlan[], mem: CoreMemory, ptr: (h: number, col: number) => number, handle: number, len: number, into: Record<string, unknown>): void {
+/** The views (capacity `len`) of planned input columns; `ptr(handle, col)` is `<kernel>_in`. */
+export function viewColumns(plan: readonly ViewPlan[], mem: CoreMemory, ptr: (h: number, col: number) => number, handle: number, len: number): Record<string, unknown> {
+  const views: Record<string, unknown> = {};
   for (const p of plan) {
-    if (!p.members) {
-      into[p.name] = view(mem, p.type!, ptr(handle, p.col), len);
-    } else if (p.type) {
-      into[p.name] = p.members.map((c) => view(mem, p.type!, ptr(handle, c as number), len));
-    } else {
-      into[p.name] = p.members.map((rec) => {
-        const r: Record<string, unknown> = {};
-        for (const [k, t, c] of rec as readonly (readonly [string, ColumnType, number])[]) r[k] = view(mem, t, ptr(handle, c), len);
-        return r;
-      });
-    }
+    views[p.name] = p.members ? p.members.map((c) => view(mem, p.type, ptr(handle, c), len)) : view(mem, p.type, ptr(handle, p.col), len);
   }
+  return views;
 }
 
 type Dst = Float64Array | Uint32Array | Uint8Array;

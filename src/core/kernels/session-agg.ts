@@ -131,33 +131,35 @@ export interface SessionAggInputs {
 }
 
 type Config = Required<SessionAggOptions>;
-type Columns = Omit<SessionAggRows, "n">;
 
 // Column numbers (assembly/session-agg-state.ts): value j's input is IN_VALUE + j; its four
-// outputs start at OUT_VALUE + 4 * j.
+// outputs (present, sum, min, max) start at OUT_VALUE + 4 * j.
 const IN_VALUE = 3;
 const IN_DISTINCT = IN_VALUE + SESSION_AGG_MAX_VALUES;
 const OUT_VALUE = 4;
 const OUT_DISTINCT = OUT_VALUE + 4 * SESSION_AGG_MAX_VALUES;
 
 /** assembly/session-agg.ts: session_agg_create(gapMs, nValues, nDistinct, batchCap), columns, snapshot payload. */
-const SESSION_AGG: KernelDecl<Config, SessionAggInputs, Columns> = {
+const SESSION_AGG: KernelDecl<Config, SessionAggInputs, SessionAggRows> = {
   name: "session_agg",
   header: [["gapMs", "f64"], ["nValues", "i32"], ["nDistinct", "i32"], ["batchCap", "i32"]],
   inputs: {
     key: u32(0), time: f64(1), wm: f64(2),
-    values: { count: (c) => c.nValues, col: IN_VALUE, stride: 1, each: "f64", missing: NaN },
-    distinct: { count: (c) => c.nDistinct, col: IN_DISTINCT, stride: 1, each: "u32", missing: SESSION_AGG_MISSING_ID },
+    values: { count: (c) => c.nValues, col: IN_VALUE, each: "f64", missing: NaN },
+    distinct: { count: (c) => c.nDistinct, col: IN_DISTINCT, each: "u32", missing: SESSION_AGG_MISSING_ID },
   },
-  outputs: {
-    key: u32(0), start: f64(1), end: f64(2), events: u32(3),
-    values: { count: (c) => c.nValues, col: OUT_VALUE, stride: 4, each: { present: u32(0), sum: f64(1), min: f64(2), max: f64(3) } },
-    distinct: { count: (c) => c.nDistinct, col: OUT_DISTINCT, stride: 1, each: "u32" },
-  },
+  rows: (n, o, c) => ({
+    n, key: o.u32(0), start: o.f64(1), end: o.f64(2), events: o.u32(3),
+    values: Array.from({ length: c.nValues }, (_, j) => {
+      const at = OUT_VALUE + 4 * j;
+      return { present: o.u32(at), sum: o.f64(at + 1), min: o.f64(at + 2), max: o.f64(at + 3) };
+    }),
+    distinct: Array.from({ length: c.nDistinct }, (_, d) => o.u32(OUT_DISTINCT + d)),
+  }),
 };
 
 /** The WASM kernel behind {@link SessionAggKernel}; see also `inputs()` for zero-copy. */
-export class WasmSessionAgg extends WasmWindowedKernel<Config, SessionAggInputs, Columns, SessionAggBatch> implements SessionAggKernel {
+export class WasmSessionAgg extends WasmWindowedKernel<Config, SessionAggInputs, SessionAggRows, SessionAggBatch> implements SessionAggKernel {
   readonly options: Readonly<Config> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */

@@ -124,18 +124,18 @@ export interface SessionInputs {
 type Config = Required<SessionOptions>;
 
 /** assembly/session.ts: session_create(gapMs, batchCap), its columns, its snapshot payload. */
-const SESSION: KernelDecl<Config, SessionInputs, Omit<SessionRows, "n">> = {
+const SESSION: KernelDecl<Config, SessionInputs, SessionRows> = {
   name: "session",
   header: [["gapMs", "f64"], ["batchCap", "i32"]],
   inputs: { user: u32(0), time: f64(1), kind: u8(2), amount: f64(3, { missing: 0 }), wm: f64(4) },
-  outputs: {
-    user: u32(0), start: f64(1), end: f64(2), duration: f64(3),
-    events: u32(4), views: u32(5), purchases: u32(6), revenue: f64(7),
-  },
+  rows: (n, o) => ({
+    n, user: o.u32(0), start: o.f64(1), end: o.f64(2), duration: o.f64(3),
+    events: o.u32(4), views: o.u32(5), purchases: o.u32(6), revenue: o.f64(7),
+  }),
 };
 
 /** The WASM session kernel behind {@link SessionKernel}; see also `inputs()` for zero-copy. */
-export class WasmSession extends WasmWindowedKernel<Config, SessionInputs, Omit<SessionRows, "n">, SessionBatch> implements SessionKernel {
+export class WasmSession extends WasmWindowedKernel<Config, SessionInputs, SessionRows, SessionBatch> implements SessionKernel {
   readonly options: Readonly<Config> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */

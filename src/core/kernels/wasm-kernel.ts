@@ -6,7 +6,7 @@
  */
 import type { CoreExports } from "../wasm";
 import { check, coreMemory, readSnapshot, writeSnapshot, type CoreMemory } from "./memory";
-import { copyBatch, planColumns, viewColumns, type KernelDecl, type ViewPlan } from "./kernel-decl";
+import { ColumnViews, copyBatch, planColumns, viewColumns, type KernelDecl, type ViewPlan } from "./kernel-decl";
 
 /** Options every kernel's create takes. */
 export interface KernelOptions {
@@ -37,28 +37,27 @@ function configOf<Cfg>(decl: KernelDecl<Cfg, unknown, unknown, never>, fields: R
 }
 
 /** A WASM kernel instance (one of many in a core); subclasses add the kernel's own calls. */
-export abstract class WasmKernel<Cfg, In, Out, Opts extends KernelOptions = KernelOptions> {
+export abstract class WasmKernel<Cfg, In, Rows, Opts extends KernelOptions = KernelOptions> {
   readonly batchCap: number;
   protected readonly config: Cfg;
   protected handle: number;
   protected readonly mem: CoreMemory;
   private readonly x: Record<string, Export>;
   private readonly fIn: Export;
-  private readonly fOut: Export;
   private readonly inPlan: ViewPlan[];
-  private readonly outPlan: ViewPlan[];
+  private readonly out: ColumnViews;
   private gen = -1;
   private ins!: In;
 
   protected constructor(
     readonly core: CoreExports,
-    protected readonly decl: KernelDecl<Cfg, In, Out, Opts>,
+    protected readonly decl: KernelDecl<Cfg, In, Rows, Opts>,
     from: KernelSource<Cfg, Opts>,
   ) {
     this.x = core as unknown as Record<string, Export>;
     this.mem = coreMemory(core);
     this.fIn = this.fn("in");
-    this.fOut = this.fn("out");
+    this.out = new ColumnViews(this.mem, this.fn("out"));
     if (from instanceof Uint8Array) {
       this.handle = check(this.fn("restore")(writeSnapshot(core, from)), `${decl.name}_restore`);
       const fields = readHeader(decl as KernelDecl<unknown, unknown, unknown, never>, from);
@@ -72,7 +71,6 @@ export abstract class WasmKernel<Cfg, In, Out, Opts extends KernelOptions = Kern
       this.handle = check(this.fn("create")(...args), `${decl.name}_create`);
     }
     this.inPlan = planColumns(decl.inputs, this.config);
-    this.outPlan = planColumns(decl.outputs, this.config);
   }
 
   /** The export `<name>_<verb>`. */
@@ -89,9 +87,7 @@ export abstract class WasmKernel<Cfg, In, Out, Opts extends KernelOptions = Kern
   inputs(): In {
     const g = this.mem.generation();
     if (g !== this.gen) {
-      const ins: Record<string, unknown> = {};
-      viewColumns(this.inPlan, this.mem, this.fIn, this.handle, this.batchCap, ins);
-      this.ins = ins as In;
+      this.ins = viewColumns(this.inPlan, this.mem, this.fIn, this.handle, this.batchCap) as In;
       this.gen = g;
     }
     return this.ins;
@@ -112,10 +108,11 @@ export abstract class WasmKernel<Cfg, In, Out, Opts extends KernelOptions = Kern
   }
 
   /** Views of the `n` rows the last emitting call wrote (valid until the next call). */
-  outputRows(n: number): Out & { n: number } {
-    const rows: Record<string, unknown> = { n };
-    viewColumns(this.outPlan, this.mem, this.fOut, this.handle, n, rows);
-    return rows as Out & { n: number };
+  outputRows(n: number): Rows {
+    const out = this.out;
+    out.handle = this.handle;
+    out.len = n;
+    return this.decl.rows(n, out, this.config);
   }
 
   snapshot(): Uint8Array {
@@ -139,7 +136,7 @@ export interface WindowedBatch {
  * A watermark-driven kernel: `<name>_process(h, n, useWmColumn, wm)` returns the late count
  * (indices at `<name>_late`), `<name>_advance(h, wm)` and `<name>_peek(h)` emit rows.
  */
-export abstract class WasmWindowedKernel<Cfg, In, Out, Batch extends WindowedBatch, Opts extends KernelOptions = KernelOptions> extends WasmKernel<Cfg, In, Out, Opts> {
+export abstract class WasmWindowedKernel<Cfg, In, Rows, Batch extends WindowedBatch, Opts extends KernelOptions = KernelOptions> extends WasmKernel<Cfg, In, Rows, Opts> {
   private readonly fProcess = this.fn("process");
   private readonly fLate = this.fn("late");
   private readonly fAdvance = this.fn("advance");
@@ -179,11 +176,11 @@ export abstract class WasmWindowedKernel<Cfg, In, Out, Batch extends WindowedBat
     return check(this.fAdvance(this.handle, wm), this.names.advance);
   }
 
-  advance(wm: number): Out & { n: number } {
+  advance(wm: number): Rows {
     return this.outputRows(this.advanceCount(wm));
   }
 
-  peek(): Out & { n: number } {
+  peek(): Rows {
     return this.outputRows(this.call("peek"));
   }
 

@@ -60,15 +60,15 @@ export interface WatermarkInputs {
 }
 
 /** assembly/watermark.ts: watermark_create(delay, idle, batchCap), its columns, its snapshot payload. */
-const WATERMARK: KernelDecl<WatermarkSpec, WatermarkInputs, { wm: Float64Array }> = {
+const WATERMARK: KernelDecl<WatermarkSpec, WatermarkInputs, Float64Array> = {
   name: "watermark",
   header: [["delayMs", "f64"], ["idleTimeoutMs", "f64"], ["batchCap", "i32"]],
   inputs: { stream: u32(0), time: f64(1) },
-  outputs: { wm: f64(0) }, // watermark_out(h) has one column and no column argument
+  rows: (_, o) => o.f64(0), // wm[i]: watermark_out(h) has one column and no column argument
 };
 
 /** The WASM watermark tracker. */
-export class WasmWatermark extends WasmKernel<WatermarkSpec, WatermarkInputs, { wm: Float64Array }> implements WatermarkTracker {
+export class WasmWatermark extends WasmKernel<WatermarkSpec, WatermarkInputs, Float64Array> implements WatermarkTracker {
   readonly spec: Readonly<WatermarkSpec> = this.config;
   private readonly fProcess = this.fn("process");
   private readonly fValue = this.fn("value");
@@ -84,7 +84,7 @@ export class WasmWatermark extends WasmKernel<WatermarkSpec, WatermarkInputs, { 
   /** Processes events 0..n-1 written to {@link inputs}; returns the wm column view. */
   processInPlace(n: number, now: number): Float64Array {
     check(this.fProcess(this.handle, n, now), "watermark_process");
-    return this.outputRows(n).wm;
+    return this.outputRows(n);
   }
 
   process(batch: WatermarkBatch): Float64Array {

@@ -155,7 +155,7 @@ export interface WindowOptions extends KernelOptions {
 type Spec = Required<WindowSpec>;
 
 /** assembly/window.ts: window_create(size, slide, flags, batchCap, keyCapHint), its columns, its snapshot payload. */
-const WINDOW: KernelDecl<Spec, WindowInputs, Omit<WindowRows, "n">, WindowOptions> = {
+const WINDOW: KernelDecl<Spec, WindowInputs, WindowRows, WindowOptions> = {
   name: "window",
   header: [["sizeMs", "i64"], ["slideMs", "i64"], ["flags", "i32"], ["batchCap", "i32"]],
   toHeader: (s) => ({
@@ -173,11 +173,13 @@ const WINDOW: KernelDecl<Spec, WindowInputs, Omit<WindowRows, "n">, WindowOption
     distinct: u32(3, { missing: 0, used: (s: Spec) => s.distinct }),
     wm: f64(4),
   },
-  outputs: { start: f64(0), end: f64(1), key: u32(2), count: u32(3), sum: f64(4), min: f64(5), max: f64(6), distinct: u32(7) },
+  rows: (n, o) => ({
+    n, start: o.f64(0), end: o.f64(1), key: o.u32(2), count: o.u32(3), sum: o.f64(4), min: o.f64(5), max: o.f64(6), distinct: o.u32(7),
+  }),
 };
 
 /** The WASM window kernel behind {@link WindowAggregate}; see also `inputs()` for zero-copy. */
-export class WasmWindow extends WasmWindowedKernel<Spec, WindowInputs, Omit<WindowRows, "n">, WindowBatch, WindowOptions> implements WindowAggregate {
+export class WasmWindow extends WasmWindowedKernel<Spec, WindowInputs, WindowRows, WindowBatch, WindowOptions> implements WindowAggregate {
   readonly spec: Readonly<Spec> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */

@@ -87,15 +87,15 @@ export interface ZScoreInputs {
 type Config = Required<ZScoreOptions>;
 
 /** assembly/zscore.ts: zscore_create(batchCap, minSamples, threshold), its columns, its snapshot payload. */
-const ZSCORE: KernelDecl<Config, ZScoreInputs, Omit<ZScoreAnomalies, "n">> = {
+const ZSCORE: KernelDecl<Config, ZScoreInputs, ZScoreAnomalies> = {
   name: "zscore",
   header: [["batchCap", "i32"], ["minSamples", "i32"], ["threshold", "f64"]],
   inputs: { key: u32(0), value: f64(1) },
-  outputs: { index: u32(0), mean: f64(1), stddev: f64(2), z: f64(3) },
+  rows: (n, o) => ({ n, index: o.u32(0), mean: o.f64(1), stddev: o.f64(2), z: o.f64(3) }),
 };
 
 /** The WASM z-score kernel behind {@link ZScoreKernel}; see also `inputs()` for zero-copy. */
-export class WasmZScore extends WasmKernel<Config, ZScoreInputs, Omit<ZScoreAnomalies, "n">> implements ZScoreKernel {
+export class WasmZScore extends WasmKernel<Config, ZScoreInputs, ZScoreAnomalies> implements ZScoreKernel {
   readonly options: Readonly<Config> = this.config;
   private readonly fProcess = this.fn("process");
   private readonly fStat = this.fn("stat");
