@@ -145,7 +145,8 @@ export function newRec(s: SessionBase): i32 {
 }
 
 /** Returns record i to the free list (the kernel released what its aggregates hold). */
-export function freeRec(s: SessionBase, i: i32): void {
+// @ts-ignore: decorator
+@inline export function freeRec(s: SessionBase, i: i32): void {
   const r = hdr(s, i);
   if (r.state != ZOMBIE) s.live--;
   r.state = FREE;
