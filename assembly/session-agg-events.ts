@@ -1,7 +1,7 @@
 // Adding events to the sessions of the session aggregate kernel (session-agg.ts): the walk of
 // a key's sessions and the record slab are shared with the SPEC session kernel
 // (session-place-util.ts, session-base-util.ts); this file adds and folds the aggregates.
-import { SessionBase, recAt, freeRec } from "./session-base-util";
+import { SessionBase, recAt, hdr, freeRec } from "./session-base-util";
 import { placeEvent, foldBridged } from "./session-place-util";
 import { SA, IN_VALUE, IN_DISTINCT, V_SUM, V_MIN, V_MAX, presentAt, valAt, disAt, col } from "./session-agg-state";
 import { MISSING, setAdd, setUnion, setRelease } from "./session-agg-set";
@@ -77,5 +77,5 @@ export function addEvent(s: SA, u: u32, t: f64, wm: f64, i: i32): void {
     return;
   }
   applyEvent(s, recAt(s, r), i);
-  foldBridged(s, r, t, wm, merge);
+  if (hdr(s, r).next != 0) foldBridged(s, r, t, wm, merge);
 }

@@ -122,7 +122,7 @@ function addEvent(s: SState, u: u32, t: f64, kind: u8, amount: f64, wm: f64): vo
     r.purchases++;
     r.revenue += <i64>amount;
   }
-  if (!fresh) foldBridged(s, i, t, wm, foldSess);
+  if (!fresh && r.next != 0) foldBridged(s, i, t, wm, foldSess);
 }
 
 function emit(s: SState, row: i32, r: Sess): void {

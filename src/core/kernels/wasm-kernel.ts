@@ -93,9 +93,12 @@ export abstract class WasmKernel<Cfg, In, Rows, Opts extends KernelOptions = Ker
     return this.ins;
   }
 
-  /** Copies events from..from+m-1 of `batch` into the input columns. */
+  /**
+   * Copies events from..from+m-1 of `batch` into the input columns. Not after destroy: the
+   * columns are freed (the process call that follows reports the dead handle).
+   */
   protected load(batch: object, from: number, m: number): void {
-    copyBatch(this.inPlan, this.inputs() as Record<string, unknown>, batch, from, m);
+    if (this.handle > 0) copyBatch(this.inPlan, this.inputs() as Record<string, unknown>, batch, from, m);
   }
 
   /** Loads a batch larger than batchCap chunk by chunk, calling `run(m, from)` after each load. */
