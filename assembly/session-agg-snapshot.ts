@@ -6,11 +6,14 @@
 //   per value column: present u32 | sum f64 | min f64 | max f64 |
 //   per distinct column: n u32 | n ids u32
 import { wF64, wI32, wU32, rF64, rU32, rFailed } from "./bytes-util";
-import { SA, OPEN, DETACHED, V_SUM, V_MIN, V_MAX, hdr, recAt, presentAt, valAt, disAt } from "./session-agg-state";
-import { newRec, initAggs, relink, wheelLink } from "./session-agg-events";
+import { SessionBase, OPEN, DETACHED, hdr, recAt, newRec, relink, forEachLive } from "./session-base-util";
+import { wheelLink } from "./session-wheel-util";
+import { SA, V_SUM, V_MIN, V_MAX, presentAt, valAt, disAt } from "./session-agg-state";
+import { initAggs } from "./session-agg-events";
 import { MISSING, setAdd, setCap, setSize, setSlot } from "./session-agg-set";
 
-function writeRec(s: SA, i: i32): void {
+function writeRec(b: SessionBase, i: i32): void {
+  const s = changetype<SA>(changetype<usize>(b));
   const r = hdr(s, i), p = recAt(s, i);
   wU32(r.key);
   wF64(r.start);
@@ -37,14 +40,7 @@ function writeRec(s: SA, i: i32): void {
 
 /** Writes the sessions of `s` (after the config). */
 export function writeSessions(s: SA): void {
-  for (let u = 0; u < s.keyHi; u++) {
-    let cur = load<i32>(s.heads + (<usize>u << 2));
-    while (cur != 0) {
-      writeRec(s, cur);
-      cur = hdr(s, cur).next;
-    }
-  }
-  for (let i = 1; i < s.recHi; i++) if (hdr(s, i).state == DETACHED) writeRec(s, i);
+  forEachLive(s, writeRec);
 }
 
 /**

@@ -11,17 +11,20 @@
 // values present, their sum (f64, added in event order; a merge adds the sessions' sums in
 // start order, see session-agg-events.ts), min and max; per distinct column (u32;
 // 0xFFFFFFFF = missing, skipped) the exact number of distinct ids, sets unioned on merge.
-// State: session-agg-state.ts; events and timer wheel: session-agg-events.ts; closing and
-// emission: session-agg-emit.ts; distinct sets: session-agg-set.ts.
+// State: session-agg-state.ts, over what it shares with session.ts (session-base-util.ts,
+// session-place-util.ts, session-wheel-util.ts: record slab, key lists, the walk of a key's
+// sessions, timer wheel, emission order); aggregates of events:
+// session-agg-events.ts; rows: session-agg-emit.ts; distinct sets: session-agg-set.ts.
 import { handleNew, handlePtr, handleFree } from "./handle-util";
 import { KIND_SESSION_AGG, ERR_HANDLE, ERR_BATCH, ERR_CONFIG, ERR_KEY_RANGE, ERR_SNAPSHOT_CORRUPT, MAX_KEYS } from "./layout";
 import { wBegin, wEnd, wI32, wF64, rBegin, rI32, rF64, rFailed, rDone } from "./bytes-util";
+import { recAt, initBase, freeBase, ensureKeys, acceptKeys, isLate } from "./session-base-util";
+import { queueFinal, queueOpen } from "./session-wheel-util";
 import {
-  SA, MAX_VALUES, MAX_DISTINCT, IN_COLS, OUT_COLS, IN_KEY, IN_TIME, IN_WM,
-  col, recAt, disAt, layout, allocFixed, freeBlocks, ensureKeys, ensureRecs, ensureOut,
+  SA, MAX_VALUES, MAX_DISTINCT, IN_COLS, OUT_COLS, IN_KEY, IN_TIME, IN_WM, col, disAt, layout, allocFixed, freeBlocks, ensureOut,
 } from "./session-agg-state";
 import { addEvent } from "./session-agg-events";
-import { advanceTo, peekAll } from "./session-agg-emit";
+import { emitQueued } from "./session-agg-emit";
 import { setRelease, poolFree } from "./session-agg-set";
 import { writeSessions, readSessions } from "./session-agg-snapshot";
 
@@ -43,16 +46,12 @@ export function session_agg_create(gapMs: f64, nValues: i32, nDistinct: i32, bat
   if (batchCap <= 0 || batchCap > (1 << 26)) return ERR_CONFIG;
   const s = changetype<SA>(heap.alloc(offsetof<SA>()));
   memory.fill(changetype<usize>(s), 0, offsetof<SA>());
-  s.gap = gapMs;
   s.nValues = nValues;
   s.nDistinct = nDistinct;
   s.batchCap = batchCap;
   layout(s);
-  s.recHi = 1;
-  s.slotMs = Math.max(1, Math.floor(gapMs / 64));
-  s.clampMin = Infinity;
+  initBase(s, gapMs, batchCap, s.stride);
   allocFixed(s);
-  ensureRecs(s, 1024);
   ensureOut(s, 1024);
   return handleNew(KIND_SESSION_AGG, changetype<usize>(s));
 }
@@ -92,19 +91,13 @@ export function session_agg_process(h: i32, n: i32, useWmColumn: i32, wm: f64): 
   if (!s) return ERR_HANDLE;
   if (n < 0 || n > s.batchCap) return ERR_BATCH;
   const inKey = col(s.ins, IN_KEY), inT = col(s.ins, IN_TIME), inWm = col(s.ins, IN_WM);
-  let hi: u32 = 0;
-  for (let i = 0; i < n; i++) hi = max(hi, load<u32>(inKey + (<usize>i << 2)));
-  if (n > 0) {
-    if (hi >= <u32>MAX_KEYS) return ERR_KEY_RANGE;
-    ensureKeys(s, <i32>hi + 1);
-  }
+  if (!acceptKeys(s, inKey, n, MAX_KEYS)) return ERR_KEY_RANGE;
   const gap = s.gap;
   let late = 0;
   for (let i = 0; i < n; i++) {
     const t = load<f64>(inT + (<usize>i << 3));
     const w = useWmColumn != 0 ? load<f64>(inWm + (<usize>i << 3)) : wm;
-    // Late: its own window [t, t + gap) is already closed (non-finite times too).
-    if (!(t + gap > w) || t - t != 0) {
+    if (isLate(t, gap, w)) {
       store<u32>(s.late + (<usize>late << 2), <u32>i);
       late++;
       continue;
@@ -117,13 +110,13 @@ export function session_agg_process(h: i32, n: i32, useWmColumn: i32, wm: f64): 
 /** Emits and frees every session final at `wm` (end <= wm), ordered by (end, key); returns the row count. */
 export function session_agg_advance(h: i32, wm: f64): i32 {
   const s = get(h);
-  return s ? advanceTo(s, wm) : ERR_HANDLE;
+  return s ? emitQueued(s, queueFinal(s, wm), true) : ERR_HANDLE;
 }
 
 /** Writes the partial rows of all open sessions, ordered by (end, key); changes nothing. */
 export function session_agg_peek(h: i32): i32 {
   const s = get(h);
-  return s ? peekAll(s) : ERR_HANDLE;
+  return s ? emitQueued(s, queueOpen(s), false) : ERR_HANDLE;
 }
 
 /** Sessions holding state (open ones and those awaiting emission). */
@@ -174,6 +167,7 @@ export function session_agg_destroy(h: i32): i32 {
   }
   poolFree(s);
   freeBlocks(s);
+  freeBase(s);
   heap.free(changetype<usize>(s));
   handleFree(h);
   return 0;

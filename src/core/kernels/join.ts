@@ -9,7 +9,9 @@
  * click window [s, e) are final once the watermark is >= e + horizon.
  */
 import type { CoreExports } from "../wasm";
-import { KIND_JOIN, check, coreMemory, readSnapshot, writeSnapshot, type CoreMemory } from "./memory";
+import { f64, u32, u8, type KernelDecl } from "./kernel-decl";
+import { KIND_JOIN } from "./memory";
+import { WasmWindowedKernel, type KernelOptions } from "./wasm-kernel";
 
 /** Configuration of a join kernel. */
 export interface JoinOptions {
@@ -103,20 +105,6 @@ export interface JoinKernel {
   destroy(): void;
 }
 
-interface JoinExports {
-  join_create(windowMs: number, horizonMs: number, batchCap: number): number;
-  join_in(h: number, col: number): number;
-  join_late(h: number): number;
-  join_out(h: number, col: number): number;
-  join_process(h: number, n: number, useWmColumn: number, wm: number): number;
-  join_advance(h: number, wm: number): number;
-  join_peek(h: number): number;
-  join_open_count(h: number): number;
-  join_snapshot(h: number): number;
-  join_restore(len: number): number;
-  join_destroy(h: number): number;
-}
-
 /** The input columns of a WASM join instance (views; capacity `batchCap`). */
 export interface JoinInputs {
   kind: Uint8Array;
@@ -126,60 +114,28 @@ export interface JoinInputs {
   wm: Float64Array;
 }
 
-function copyColumn(dst: Float64Array | Uint32Array | Uint8Array, src: ArrayLike<number>, from: number, m: number): void {
-  if (ArrayBuffer.isView(src)) dst.set((src as unknown as Float64Array).subarray(from, from + m));
-  else for (let i = 0; i < m; i++) dst[i] = src[from + i]!;
-}
+type Config = Required<JoinOptions>;
+
+/** assembly/join.ts: join_create(windowMs, horizonMs, batchCap), its columns, its snapshot payload. */
+const JOIN: KernelDecl<Config, JoinInputs, ConversionRows> = {
+  name: "join",
+  header: [["windowMs", "f64"], ["horizonMs", "f64"], ["batchCap", "i32"]],
+  inputs: { kind: u8(0), user: u32(1), product: u32(2), time: f64(3), wm: f64(4) },
+  rows: (n, o) => ({ n, product: o.u32(0), start: o.f64(1), end: o.f64(2), clicks: o.u32(3), converted: o.u32(4) }),
+};
 
 /** The WASM join kernel behind {@link JoinKernel}; see also `inputs()` for zero-copy. */
-export class WasmJoin implements JoinKernel {
-  private readonly x: JoinExports;
-  private readonly mem: CoreMemory;
-  private gen = -1;
-  private ins!: JoinInputs;
-
-  private constructor(
-    readonly core: CoreExports,
-    private handle: number,
-    readonly options: Readonly<Required<JoinOptions>>,
-    readonly batchCap: number,
-  ) {
-    this.x = core as unknown as JoinExports;
-    this.mem = coreMemory(core);
-  }
+export class WasmJoin extends WasmWindowedKernel<Config, JoinInputs, ConversionRows, JoinBatch> implements JoinKernel {
+  readonly options: Readonly<Config> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */
-  static create(core: CoreExports, options: JoinOptions = {}, opts: { batchCap?: number } = {}): WasmJoin {
-    const o = normalizeJoinOptions(options);
-    const batchCap = opts.batchCap ?? 65_536;
-    const h = check((core as unknown as JoinExports).join_create(o.windowMs, o.horizonMs, batchCap), "join_create");
-    return new WasmJoin(core, h, o, batchCap);
+  static create(core: CoreExports, options: JoinOptions = {}, opts: KernelOptions = {}): WasmJoin {
+    return new WasmJoin(core, JOIN, { config: normalizeJoinOptions(options), opts });
   }
 
   /** Restores a {@link WasmJoin.snapshot} into a new instance in `core`. */
   static restore(core: CoreExports, bytes: Uint8Array): WasmJoin {
-    const h = check((core as unknown as JoinExports).join_restore(writeSnapshot(core, bytes)), "join_restore");
-    // payload (assembly/join.ts): window f64 | horizon f64 | batchCap i32 | ...
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const o = { windowMs: dv.getFloat64(16, true), horizonMs: dv.getFloat64(24, true) };
-    return new WasmJoin(core, h, o, dv.getInt32(32, true));
-  }
-
-  /** Input column views (capacity batchCap) for callers that write events in place. */
-  inputs(): JoinInputs {
-    const g = this.mem.generation();
-    if (g !== this.gen) {
-      const { x, handle: h, mem: m, batchCap: cap } = this;
-      this.gen = g;
-      this.ins = {
-        kind: m.u8(x.join_in(h, 0), cap),
-        user: m.u32(x.join_in(h, 1), cap),
-        product: m.u32(x.join_in(h, 2), cap),
-        time: m.f64(x.join_in(h, 3), cap),
-        wm: m.f64(x.join_in(h, 4), cap),
-      };
-    }
-    return this.ins;
+    return new WasmJoin(core, JOIN, bytes);
   }
 
   /**
@@ -187,60 +143,11 @@ export class WasmJoin implements JoinKernel {
    * the batch, else the wm column. Returns the late indices (a view).
    */
   processInPlace(n: number, wm?: number): Uint32Array {
-    const late = check(this.x.join_process(this.handle, n, wm === undefined ? 1 : 0, wm ?? 0), "join_process");
-    return this.mem.u32(this.x.join_late(this.handle), late);
-  }
-
-  process(batch: JoinBatch): Uint32Array {
-    const { n } = batch;
-    const lateAll: number[] = [];
-    for (let from = 0; from < n || from === 0; from += this.batchCap) {
-      const m = Math.min(this.batchCap, n - from);
-      const ins = this.inputs();
-      copyColumn(ins.kind, batch.kind, from, m);
-      copyColumn(ins.user, batch.user, from, m);
-      copyColumn(ins.product, batch.product, from, m);
-      copyColumn(ins.time, batch.time, from, m);
-      if (typeof batch.wm !== "number") copyColumn(ins.wm, batch.wm, from, m);
-      const late = this.processInPlace(m, typeof batch.wm === "number" ? batch.wm : undefined);
-      if (from === 0 && m === n) return late;
-      for (let i = 0; i < late.length; i++) lateAll.push(late[i]! + from);
-      if (m === 0) break;
-    }
-    return Uint32Array.from(lateAll);
-  }
-
-  advance(wm: number): ConversionRows {
-    return this.rows(check(this.x.join_advance(this.handle, wm), "join_advance"));
-  }
-
-  peek(): ConversionRows {
-    return this.rows(check(this.x.join_peek(this.handle), "join_peek"));
+    return this.lateIndices(this.processCount(n, wm));
   }
 
   openEntries(): number {
-    return check(this.x.join_open_count(this.handle), "join_open_count");
-  }
-
-  private rows(n: number): ConversionRows {
-    const { x, handle: h, mem: m } = this;
-    return {
-      n,
-      product: m.u32(x.join_out(h, 0), n),
-      start: m.f64(x.join_out(h, 1), n),
-      end: m.f64(x.join_out(h, 2), n),
-      clicks: m.u32(x.join_out(h, 3), n),
-      converted: m.u32(x.join_out(h, 4), n),
-    };
-  }
-
-  snapshot(): Uint8Array {
-    return readSnapshot(this.core, this.x.join_snapshot(this.handle), "join_snapshot");
-  }
-
-  destroy(): void {
-    if (this.handle > 0) check(this.x.join_destroy(this.handle), "join_destroy");
-    this.handle = 0;
+    return this.openCount();
   }
 }
 

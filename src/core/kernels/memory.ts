@@ -3,8 +3,9 @@
  * (kinds, error codes, snapshot header), typed-array views over the core's linear memory that
  * are rebuilt after memory growth, and the snapshot IO-buffer copy in / copy out.
  *
- * Every wrapper (window, watermark, join, session, session-agg, zscore) uses these, so the
- * conventions stay in one place. Isomorphic: no node:* imports.
+ * The wrappers' common base (./wasm-kernel.ts, under window, watermark, join, session,
+ * session-agg, zscore) uses these, so the conventions stay in one place. Isomorphic: no
+ * node:* imports.
  */
 import type { CoreExports } from "../wasm";
 

@@ -12,7 +12,9 @@
  * ({@link SESSION_AGG_MISSING_ID} = missing).
  */
 import type { CoreExports } from "../wasm";
-import { KIND_SESSION_AGG, check, coreMemory, readSnapshot, writeSnapshot, type CoreMemory } from "./memory";
+import { f64, u32, type KernelDecl } from "./kernel-decl";
+import { KIND_SESSION_AGG } from "./memory";
+import { WasmWindowedKernel, type KernelOptions } from "./wasm-kernel";
 
 /** Configuration of a session aggregate. */
 export interface SessionAggOptions {
@@ -119,26 +121,6 @@ export interface SessionAggKernel {
   destroy(): void;
 }
 
-interface SessionAggExports {
-  session_agg_create(gapMs: number, nValues: number, nDistinct: number, batchCap: number): number;
-  session_agg_in(h: number, col: number): number;
-  session_agg_late(h: number): number;
-  session_agg_out(h: number, col: number): number;
-  session_agg_process(h: number, n: number, useWmColumn: number, wm: number): number;
-  session_agg_advance(h: number, wm: number): number;
-  session_agg_peek(h: number): number;
-  session_agg_open_count(h: number): number;
-  session_agg_snapshot(h: number): number;
-  session_agg_restore(len: number): number;
-  session_agg_destroy(h: number): number;
-}
-
-// Column numbers (assembly/session-agg-state.ts).
-const IN_VALUE = 3;
-const IN_DISTINCT = IN_VALUE + SESSION_AGG_MAX_VALUES;
-const OUT_VALUE = 4;
-const OUT_DISTINCT = OUT_VALUE + 4 * SESSION_AGG_MAX_VALUES;
-
 /** The input columns of a WASM instance (views; capacity `batchCap`). */
 export interface SessionAggInputs {
   key: Uint32Array;
@@ -148,61 +130,46 @@ export interface SessionAggInputs {
   distinct: Uint32Array[];
 }
 
-function copyColumn(dst: Float64Array | Uint32Array, src: ArrayLike<number>, from: number, m: number): void {
-  if (ArrayBuffer.isView(src)) dst.set((src as unknown as Float64Array).subarray(from, from + m));
-  else for (let i = 0; i < m; i++) dst[i] = src[from + i]!;
-}
+type Config = Required<SessionAggOptions>;
+
+// Column numbers (assembly/session-agg-state.ts): value j's input is IN_VALUE + j; its four
+// outputs (present, sum, min, max) start at OUT_VALUE + 4 * j.
+const IN_VALUE = 3;
+const IN_DISTINCT = IN_VALUE + SESSION_AGG_MAX_VALUES;
+const OUT_VALUE = 4;
+const OUT_DISTINCT = OUT_VALUE + 4 * SESSION_AGG_MAX_VALUES;
+
+/** assembly/session-agg.ts: session_agg_create(gapMs, nValues, nDistinct, batchCap), columns, snapshot payload. */
+const SESSION_AGG: KernelDecl<Config, SessionAggInputs, SessionAggRows> = {
+  name: "session_agg",
+  header: [["gapMs", "f64"], ["nValues", "i32"], ["nDistinct", "i32"], ["batchCap", "i32"]],
+  inputs: {
+    key: u32(0), time: f64(1), wm: f64(2),
+    values: { count: (c) => c.nValues, col: IN_VALUE, each: "f64", missing: NaN },
+    distinct: { count: (c) => c.nDistinct, col: IN_DISTINCT, each: "u32", missing: SESSION_AGG_MISSING_ID },
+  },
+  rows: (n, o, c) => ({
+    n, key: o.u32(0), start: o.f64(1), end: o.f64(2), events: o.u32(3),
+    values: Array.from({ length: c.nValues }, (_, j) => {
+      const at = OUT_VALUE + 4 * j;
+      return { present: o.u32(at), sum: o.f64(at + 1), min: o.f64(at + 2), max: o.f64(at + 3) };
+    }),
+    distinct: Array.from({ length: c.nDistinct }, (_, d) => o.u32(OUT_DISTINCT + d)),
+  }),
+};
 
 /** The WASM kernel behind {@link SessionAggKernel}; see also `inputs()` for zero-copy. */
-export class WasmSessionAgg implements SessionAggKernel {
-  private readonly x: SessionAggExports;
-  private readonly mem: CoreMemory;
-  private gen = -1;
-  private ins!: SessionAggInputs;
-
-  private constructor(
-    readonly core: CoreExports,
-    private handle: number,
-    readonly options: Readonly<Required<SessionAggOptions>>,
-    readonly batchCap: number,
-  ) {
-    this.x = core as unknown as SessionAggExports;
-    this.mem = coreMemory(core);
-  }
+export class WasmSessionAgg extends WasmWindowedKernel<Config, SessionAggInputs, SessionAggRows, SessionAggBatch> implements SessionAggKernel {
+  readonly options: Readonly<Config> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */
-  static create(core: CoreExports, options: SessionAggOptions, opts: { batchCap?: number } = {}): WasmSessionAgg {
-    const o = normalizeSessionAggOptions(options);
-    const batchCap = opts.batchCap ?? 65_536;
-    const h = check((core as unknown as SessionAggExports).session_agg_create(o.gapMs, o.nValues, o.nDistinct, batchCap), "session_agg_create");
-    return new WasmSessionAgg(core, h, o, batchCap);
+  static create(core: CoreExports, options: SessionAggOptions, opts: KernelOptions = {}): WasmSessionAgg {
+    return new WasmSessionAgg(core, SESSION_AGG, { config: normalizeSessionAggOptions(options), opts });
   }
 
   /** Restores a {@link WasmSessionAgg.snapshot} into a new instance in `core`. */
   static restore(core: CoreExports, bytes: Uint8Array): WasmSessionAgg {
-    const h = check((core as unknown as SessionAggExports).session_agg_restore(writeSnapshot(core, bytes)), "session_agg_restore");
-    // payload (assembly/session-agg.ts): gap f64 | nValues i32 | nDistinct i32 | batchCap i32 | ...
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const options = { gapMs: dv.getFloat64(16, true), nValues: dv.getInt32(24, true), nDistinct: dv.getInt32(28, true) };
-    return new WasmSessionAgg(core, h, options, dv.getInt32(32, true));
-  }
-
-  /** Input column views (capacity batchCap) for callers that write events in place. */
-  inputs(): SessionAggInputs {
-    const g = this.mem.generation();
-    if (g !== this.gen) {
-      const { x, handle: h, mem: m, batchCap: cap } = this;
-      const { nValues, nDistinct } = this.options;
-      this.gen = g;
-      this.ins = {
-        key: m.u32(x.session_agg_in(h, 0), cap),
-        time: m.f64(x.session_agg_in(h, 1), cap),
-        wm: m.f64(x.session_agg_in(h, 2), cap),
-        values: Array.from({ length: nValues }, (_, j) => m.f64(x.session_agg_in(h, IN_VALUE + j), cap)),
-        distinct: Array.from({ length: nDistinct }, (_, d) => m.u32(x.session_agg_in(h, IN_DISTINCT + d), cap)),
-      };
-    }
-    return this.ins;
+    return new WasmSessionAgg(core, SESSION_AGG, bytes);
   }
 
   /**
@@ -210,65 +177,11 @@ export class WasmSessionAgg implements SessionAggKernel {
    * the batch, else the wm column. Returns the late indices (a view).
    */
   processInPlace(n: number, wm?: number): Uint32Array {
-    const late = check(this.x.session_agg_process(this.handle, n, wm === undefined ? 1 : 0, wm ?? 0), "session_agg_process");
-    return this.mem.u32(this.x.session_agg_late(this.handle), late);
-  }
-
-  process(batch: SessionAggBatch): Uint32Array {
-    const { n } = batch;
-    const lateAll: number[] = [];
-    for (let from = 0; from < n || from === 0; from += this.batchCap) {
-      const m = Math.min(this.batchCap, n - from);
-      const ins = this.inputs();
-      copyColumn(ins.key, batch.key, from, m);
-      copyColumn(ins.time, batch.time, from, m);
-      ins.values.forEach((dst, j) => (batch.values?.[j] ? copyColumn(dst, batch.values[j], from, m) : dst.fill(NaN, 0, m)));
-      ins.distinct.forEach((dst, d) => (batch.distinct?.[d] ? copyColumn(dst, batch.distinct[d], from, m) : dst.fill(SESSION_AGG_MISSING_ID, 0, m)));
-      if (typeof batch.wm !== "number") copyColumn(ins.wm, batch.wm, from, m);
-      const late = this.processInPlace(m, typeof batch.wm === "number" ? batch.wm : undefined);
-      if (from === 0 && m === n) return late;
-      for (let i = 0; i < late.length; i++) lateAll.push(late[i]! + from);
-      if (m === 0) break;
-    }
-    return Uint32Array.from(lateAll);
-  }
-
-  advance(wm: number): SessionAggRows {
-    return this.rows(check(this.x.session_agg_advance(this.handle, wm), "session_agg_advance"));
-  }
-
-  peek(): SessionAggRows {
-    return this.rows(check(this.x.session_agg_peek(this.handle), "session_agg_peek"));
+    return this.lateIndices(this.processCount(n, wm));
   }
 
   openSessions(): number {
-    return check(this.x.session_agg_open_count(this.handle), "session_agg_open_count");
-  }
-
-  private rows(n: number): SessionAggRows {
-    const { x, handle: h, mem: m } = this;
-    const out = (c: number) => x.session_agg_out(h, c);
-    return {
-      n,
-      key: m.u32(out(0), n),
-      start: m.f64(out(1), n),
-      end: m.f64(out(2), n),
-      events: m.u32(out(3), n),
-      values: Array.from({ length: this.options.nValues }, (_, j) => {
-        const c = OUT_VALUE + 4 * j;
-        return { present: m.u32(out(c), n), sum: m.f64(out(c + 1), n), min: m.f64(out(c + 2), n), max: m.f64(out(c + 3), n) };
-      }),
-      distinct: Array.from({ length: this.options.nDistinct }, (_, d) => m.u32(out(OUT_DISTINCT + d), n)),
-    };
-  }
-
-  snapshot(): Uint8Array {
-    return readSnapshot(this.core, this.x.session_agg_snapshot(this.handle), "session_agg_snapshot");
-  }
-
-  destroy(): void {
-    if (this.handle > 0) check(this.x.session_agg_destroy(this.handle), "session_agg_destroy");
-    this.handle = 0;
+    return this.openCount();
   }
 }
 

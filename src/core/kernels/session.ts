@@ -8,7 +8,9 @@
  * an event is late when t + gap <= wm[i]; a session is final once wm >= last + gap.
  */
 import type { CoreExports } from "../wasm";
-import { KIND_SESSION, check, coreMemory, readSnapshot, writeSnapshot, type CoreMemory } from "./memory";
+import { f64, u32, u8, type KernelDecl } from "./kernel-decl";
+import { KIND_SESSION } from "./memory";
+import { WasmWindowedKernel, type KernelOptions } from "./wasm-kernel";
 
 /** Configuration of a session kernel. */
 export interface SessionOptions {
@@ -110,20 +112,6 @@ export interface SessionKernel {
   destroy(): void;
 }
 
-interface SessionExports {
-  session_create(gapMs: number, batchCap: number): number;
-  session_in(h: number, col: number): number;
-  session_late(h: number): number;
-  session_out(h: number, col: number): number;
-  session_process(h: number, n: number, useWmColumn: number, wm: number): number;
-  session_advance(h: number, wm: number): number;
-  session_peek(h: number): number;
-  session_open_count(h: number): number;
-  session_snapshot(h: number): number;
-  session_restore(len: number): number;
-  session_destroy(h: number): number;
-}
-
 /** The input columns of a WASM session instance (views; capacity `batchCap`). */
 export interface SessionInputs {
   user: Uint32Array;
@@ -133,59 +121,31 @@ export interface SessionInputs {
   wm: Float64Array;
 }
 
-function copyColumn(dst: Float64Array | Uint32Array | Uint8Array, src: ArrayLike<number>, from: number, m: number): void {
-  if (ArrayBuffer.isView(src)) dst.set((src as unknown as Float64Array).subarray(from, from + m));
-  else for (let i = 0; i < m; i++) dst[i] = src[from + i]!;
-}
+type Config = Required<SessionOptions>;
+
+/** assembly/session.ts: session_create(gapMs, batchCap), its columns, its snapshot payload. */
+const SESSION: KernelDecl<Config, SessionInputs, SessionRows> = {
+  name: "session",
+  header: [["gapMs", "f64"], ["batchCap", "i32"]],
+  inputs: { user: u32(0), time: f64(1), kind: u8(2), amount: f64(3, { missing: 0 }), wm: f64(4) },
+  rows: (n, o) => ({
+    n, user: o.u32(0), start: o.f64(1), end: o.f64(2), duration: o.f64(3),
+    events: o.u32(4), views: o.u32(5), purchases: o.u32(6), revenue: o.f64(7),
+  }),
+};
 
 /** The WASM session kernel behind {@link SessionKernel}; see also `inputs()` for zero-copy. */
-export class WasmSession implements SessionKernel {
-  private readonly x: SessionExports;
-  private readonly mem: CoreMemory;
-  private gen = -1;
-  private ins!: SessionInputs;
-
-  private constructor(
-    readonly core: CoreExports,
-    private handle: number,
-    readonly options: Readonly<Required<SessionOptions>>,
-    readonly batchCap: number,
-  ) {
-    this.x = core as unknown as SessionExports;
-    this.mem = coreMemory(core);
-  }
+export class WasmSession extends WasmWindowedKernel<Config, SessionInputs, SessionRows, SessionBatch> implements SessionKernel {
+  readonly options: Readonly<Config> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */
-  static create(core: CoreExports, options: SessionOptions = {}, opts: { batchCap?: number } = {}): WasmSession {
-    const o = normalizeSessionOptions(options);
-    const batchCap = opts.batchCap ?? 65_536;
-    const h = check((core as unknown as SessionExports).session_create(o.gapMs, batchCap), "session_create");
-    return new WasmSession(core, h, o, batchCap);
+  static create(core: CoreExports, options: SessionOptions = {}, opts: KernelOptions = {}): WasmSession {
+    return new WasmSession(core, SESSION, { config: normalizeSessionOptions(options), opts });
   }
 
   /** Restores a {@link WasmSession.snapshot} into a new instance in `core`. */
   static restore(core: CoreExports, bytes: Uint8Array): WasmSession {
-    const h = check((core as unknown as SessionExports).session_restore(writeSnapshot(core, bytes)), "session_restore");
-    // payload (assembly/session.ts): gap f64 | batchCap i32 | ...
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return new WasmSession(core, h, { gapMs: dv.getFloat64(16, true) }, dv.getInt32(24, true));
-  }
-
-  /** Input column views (capacity batchCap) for callers that write events in place. */
-  inputs(): SessionInputs {
-    const g = this.mem.generation();
-    if (g !== this.gen) {
-      const { x, handle: h, mem: m, batchCap: cap } = this;
-      this.gen = g;
-      this.ins = {
-        user: m.u32(x.session_in(h, 0), cap),
-        time: m.f64(x.session_in(h, 1), cap),
-        kind: m.u8(x.session_in(h, 2), cap),
-        amount: m.f64(x.session_in(h, 3), cap),
-        wm: m.f64(x.session_in(h, 4), cap),
-      };
-    }
-    return this.ins;
+    return new WasmSession(core, SESSION, bytes);
   }
 
   /**
@@ -193,64 +153,11 @@ export class WasmSession implements SessionKernel {
    * the batch, else the wm column. Returns the late indices (a view).
    */
   processInPlace(n: number, wm?: number): Uint32Array {
-    const late = check(this.x.session_process(this.handle, n, wm === undefined ? 1 : 0, wm ?? 0), "session_process");
-    return this.mem.u32(this.x.session_late(this.handle), late);
-  }
-
-  process(batch: SessionBatch): Uint32Array {
-    const { n } = batch;
-    const lateAll: number[] = [];
-    for (let from = 0; from < n || from === 0; from += this.batchCap) {
-      const m = Math.min(this.batchCap, n - from);
-      const ins = this.inputs();
-      copyColumn(ins.user, batch.user, from, m);
-      copyColumn(ins.time, batch.time, from, m);
-      copyColumn(ins.kind, batch.kind, from, m);
-      if (batch.amount) copyColumn(ins.amount, batch.amount, from, m);
-      else ins.amount.fill(0, 0, m);
-      if (typeof batch.wm !== "number") copyColumn(ins.wm, batch.wm, from, m);
-      const late = this.processInPlace(m, typeof batch.wm === "number" ? batch.wm : undefined);
-      if (from === 0 && m === n) return late;
-      for (let i = 0; i < late.length; i++) lateAll.push(late[i]! + from);
-      if (m === 0) break;
-    }
-    return Uint32Array.from(lateAll);
-  }
-
-  advance(wm: number): SessionRows {
-    return this.rows(check(this.x.session_advance(this.handle, wm), "session_advance"));
-  }
-
-  peek(): SessionRows {
-    return this.rows(check(this.x.session_peek(this.handle), "session_peek"));
+    return this.lateIndices(this.processCount(n, wm));
   }
 
   openSessions(): number {
-    return check(this.x.session_open_count(this.handle), "session_open_count");
-  }
-
-  private rows(n: number): SessionRows {
-    const { x, handle: h, mem: m } = this;
-    return {
-      n,
-      user: m.u32(x.session_out(h, 0), n),
-      start: m.f64(x.session_out(h, 1), n),
-      end: m.f64(x.session_out(h, 2), n),
-      duration: m.f64(x.session_out(h, 3), n),
-      events: m.u32(x.session_out(h, 4), n),
-      views: m.u32(x.session_out(h, 5), n),
-      purchases: m.u32(x.session_out(h, 6), n),
-      revenue: m.f64(x.session_out(h, 7), n),
-    };
-  }
-
-  snapshot(): Uint8Array {
-    return readSnapshot(this.core, this.x.session_snapshot(this.handle), "session_snapshot");
-  }
-
-  destroy(): void {
-    if (this.handle > 0) check(this.x.session_destroy(this.handle), "session_destroy");
-    this.handle = 0;
+    return this.openCount();
   }
 }
 

@@ -11,7 +11,9 @@
  * on the same instance (copy what you keep). {@link rowsToObjects} converts for low rates.
  */
 import type { CoreExports } from "../wasm";
-import { KIND_WINDOW, check, coreMemory, readSnapshot, writeSnapshot, type CoreMemory } from "./memory";
+import { f64, u32, type KernelDecl } from "./kernel-decl";
+import { KIND_WINDOW } from "./memory";
+import { WasmWindowedKernel, type KernelOptions } from "./wasm-kernel";
 
 /** What one window aggregate computes. */
 export interface WindowSpec {
@@ -135,21 +137,6 @@ export function rowsToObjects(r: WindowRows): WindowRow[] {
   return out;
 }
 
-interface WindowExports {
-  window_create(size: number, slide: number, flags: number, batchCap: number, keyCapHint: number): number;
-  window_destroy(h: number): number;
-  window_in(h: number, col: number): number;
-  window_out(h: number, col: number): number;
-  window_late(h: number): number;
-  window_open_count(h: number): number;
-  window_process(h: number, n: number, useWmColumn: number, wm: number): number;
-  window_advance(h: number, wm: number): number;
-  window_peek(h: number): number;
-  window_overflows(h: number): number;
-  window_snapshot(h: number): number;
-  window_restore(len: number): number;
-}
-
 /** The input columns of a WASM window instance (views; capacity `batchCap`). */
 export interface WindowInputs {
   time: Float64Array;
@@ -160,85 +147,49 @@ export interface WindowInputs {
 }
 
 /** Options for {@link createWindow}. */
-export interface WindowOptions {
-  /** Most events per kernel call (larger batches are split); default 65,536. */
-  batchCap?: number;
+export interface WindowOptions extends KernelOptions {
   /** Expected number of distinct keys (slabs are pre-sized; they grow anyway). */
   keyCapHint?: number;
 }
 
-function copyInto(dst: Float64Array | Uint32Array, src: ArrayLike<number>, from: number, m: number): void {
-  if (ArrayBuffer.isView(src)) {
-    dst.set((src as unknown as Float64Array).subarray(from, from + m));
-  } else {
-    for (let i = 0; i < m; i++) dst[i] = src[from + i]!;
-  }
-}
+type Spec = Required<WindowSpec>;
+
+/** assembly/window.ts: window_create(size, slide, flags, batchCap, keyCapHint), its columns, its snapshot payload. */
+const WINDOW: KernelDecl<Spec, WindowInputs, WindowRows, WindowOptions> = {
+  name: "window",
+  header: [["sizeMs", "i64"], ["slideMs", "i64"], ["flags", "i32"], ["batchCap", "i32"]],
+  toHeader: (s) => ({
+    sizeMs: s.sizeMs, slideMs: s.slideMs,
+    flags: (s.sum ? F_SUM : 0) | (s.floatSum ? F_FSUM : 0) | (s.min ? F_MIN : 0) | (s.max ? F_MAX : 0) | (s.distinct ? F_DISTINCT : 0),
+  }),
+  fromHeader: ({ sizeMs, slideMs, flags }) => ({
+    sizeMs: sizeMs!, slideMs: slideMs!,
+    sum: !!(flags! & F_SUM), floatSum: !!(flags! & F_FSUM), min: !!(flags! & F_MIN), max: !!(flags! & F_MAX), distinct: !!(flags! & F_DISTINCT),
+  }),
+  createTail: (o) => [o.keyCapHint ?? 1024],
+  inputs: {
+    time: f64(0), key: u32(1),
+    value: f64(2, { missing: 0, used: (s: Spec) => s.sum || s.min || s.max }),
+    distinct: u32(3, { missing: 0, used: (s: Spec) => s.distinct }),
+    wm: f64(4),
+  },
+  rows: (n, o) => ({
+    n, start: o.f64(0), end: o.f64(1), key: o.u32(2), count: o.u32(3), sum: o.f64(4), min: o.f64(5), max: o.f64(6), distinct: o.u32(7),
+  }),
+};
 
 /** The WASM window kernel behind {@link WindowAggregate}; see also `inputs()` for zero-copy. */
-export class WasmWindow implements WindowAggregate {
-  readonly spec: Readonly<Required<WindowSpec>>;
-  readonly batchCap: number;
-  private readonly x: WindowExports;
-  private readonly mem: CoreMemory;
-  private gen = -1;
-  private ins!: WindowInputs;
-  private late!: Uint32Array;
-
-  private constructor(
-    readonly core: CoreExports,
-    private handle: number,
-    spec: Required<WindowSpec>,
-    batchCap: number,
-  ) {
-    this.x = core as unknown as WindowExports;
-    this.mem = coreMemory(core);
-    this.spec = spec;
-    this.batchCap = batchCap;
-  }
+export class WasmWindow extends WasmWindowedKernel<Spec, WindowInputs, WindowRows, WindowBatch, WindowOptions> implements WindowAggregate {
+  readonly spec: Readonly<Spec> = this.config;
 
   /** Creates an instance in `core` (one core holds many instances). */
   static create(core: CoreExports, spec: WindowSpec, opts: WindowOptions = {}): WasmWindow {
-    const s = normalizeWindowSpec(spec);
-    const batchCap = opts.batchCap ?? 65_536;
-    const flags = (s.sum ? F_SUM : 0) | (s.floatSum ? F_FSUM : 0) | (s.min ? F_MIN : 0) | (s.max ? F_MAX : 0) | (s.distinct ? F_DISTINCT : 0);
-    const x = core as unknown as WindowExports;
-    const h = check(x.window_create(s.sizeMs, s.slideMs, flags, batchCap, opts.keyCapHint ?? 1024), "window_create");
-    return new WasmWindow(core, h, s, batchCap);
+    return new WasmWindow(core, WINDOW, { config: normalizeWindowSpec(spec), opts });
   }
 
   /** Restores a {@link WasmWindow.snapshot} into a new instance in `core`. */
   static restore(core: CoreExports, bytes: Uint8Array): WasmWindow {
-    const x = core as unknown as WindowExports;
-    const h = check(x.window_restore(writeSnapshot(core, bytes)), "window_restore");
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const size = Number(dv.getBigInt64(16, true));
-    const slide = Number(dv.getBigInt64(24, true));
-    const flags = dv.getInt32(32, true);
-    const batchCap = dv.getInt32(36, true);
-    const spec = { sizeMs: size, slideMs: slide, sum: !!(flags & F_SUM), floatSum: !!(flags & F_FSUM), min: !!(flags & F_MIN), max: !!(flags & F_MAX), distinct: !!(flags & F_DISTINCT) };
-    return new WasmWindow(core, h, spec, batchCap);
-  }
-
-  /** Input column views (capacity batchCap) for callers that write events in place. */
-  inputs(): WindowInputs {
-    this.views();
-    return this.ins;
-  }
-
-  private views(): void {
-    const g = this.mem.generation();
-    if (g === this.gen) return;
-    const h = this.handle, cap = this.batchCap, m = this.mem, x = this.x;
-    this.ins = {
-      time: m.f64(x.window_in(h, 0), cap),
-      key: m.u32(x.window_in(h, 1), cap),
-      value: m.f64(x.window_in(h, 2), cap),
-      distinct: m.u32(x.window_in(h, 3), cap),
-      wm: m.f64(x.window_in(h, 4), cap),
-    };
-    this.late = m.u32(x.window_late(h), cap);
-    this.gen = g;
+    return new WasmWindow(core, WINDOW, bytes);
   }
 
   /**
@@ -246,91 +197,15 @@ export class WasmWindow implements WindowAggregate {
    * the batch, else the wm column is used. Returns the late count (indices: {@link lateIndices}).
    */
   processInPlace(n: number, wm?: number): number {
-    return check(this.x.window_process(this.handle, n, wm === undefined ? 1 : 0, wm ?? 0), "window_process");
-  }
-
-  /** View of the late indices of the last {@link processInPlace} (`count` of them). */
-  lateIndices(count: number): Uint32Array {
-    this.views();
-    return this.late.subarray(0, count);
-  }
-
-  process(batch: WindowBatch): Uint32Array {
-    const { n } = batch;
-    const lateAll: number[] = [];
-    for (let from = 0; from < n || from === 0; from += this.batchCap) {
-      const m = Math.min(this.batchCap, n - from);
-      const ins = this.inputs();
-      copyInto(ins.time, batch.time, from, m);
-      copyInto(ins.key, batch.key, from, m);
-      if (this.spec.sum || this.spec.min || this.spec.max) {
-        if (batch.value) copyInto(ins.value, batch.value, from, m);
-        else ins.value.fill(0, 0, m);
-      }
-      if (this.spec.distinct) {
-        if (batch.distinct) copyInto(ins.distinct, batch.distinct, from, m);
-        else ins.distinct.fill(0, 0, m);
-      }
-      let scalar: number | undefined;
-      if (typeof batch.wm === "number") scalar = batch.wm;
-      else copyInto(ins.wm, batch.wm, from, m);
-      const late = this.processInPlace(m, scalar);
-      if (from === 0 && m === n) return this.lateIndices(late);
-      const idx = this.lateIndices(late);
-      for (let i = 0; i < late; i++) lateAll.push(idx[i]! + from);
-      if (m === 0) break;
-    }
-    return Uint32Array.from(lateAll);
-  }
-
-  private rows(n: number): WindowRows {
-    const h = this.handle, m = this.mem, x = this.x;
-    return {
-      n,
-      start: m.f64(x.window_out(h, 0), n),
-      end: m.f64(x.window_out(h, 1), n),
-      key: m.u32(x.window_out(h, 2), n),
-      count: m.u32(x.window_out(h, 3), n),
-      sum: m.f64(x.window_out(h, 4), n),
-      min: m.f64(x.window_out(h, 5), n),
-      max: m.f64(x.window_out(h, 6), n),
-      distinct: m.u32(x.window_out(h, 7), n),
-    };
-  }
-
-  /** Closes windows with end <= wm and returns the number of final rows (read with {@link outputRows}). */
-  advanceCount(wm: number): number {
-    return check(this.x.window_advance(this.handle, wm), "window_advance");
-  }
-
-  /** The `n` rows the last advance / peek wrote (views). */
-  outputRows(n: number): WindowRows {
-    return this.rows(n);
-  }
-
-  advance(wm: number): WindowRows {
-    return this.rows(this.advanceCount(wm));
-  }
-
-  peek(): WindowRows {
-    return this.rows(check(this.x.window_peek(this.handle), "window_peek"));
+    return this.processCount(n, wm);
   }
 
   openWindows(): number {
-    return check(this.x.window_open_count(this.handle), "window_open_count");
+    return this.openCount();
   }
 
   overflowRows(): number {
-    return check(this.x.window_overflows(this.handle), "window_overflows");
-  }
-
-  snapshot(): Uint8Array {
-    return readSnapshot(this.core, this.x.window_snapshot(this.handle), "window_snapshot");
-  }
-
-  destroy(): void {
-    if (this.handle > 0) check(this.x.window_destroy(this.handle), "window_destroy");
-    this.handle = 0;
+    return this.call("overflows");
   }
 }
 

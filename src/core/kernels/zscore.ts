@@ -9,7 +9,9 @@
  * Both implementations do the same float operations in the same order: results are bit-equal.
  */
 import type { CoreExports } from "../wasm";
-import { KIND_ZSCORE, check, coreMemory, readSnapshot, writeSnapshot, type CoreMemory } from "./memory";
+import { f64, u32, type KernelDecl } from "./kernel-decl";
+import { KIND_ZSCORE, check } from "./memory";
+import { WasmKernel, type KernelOptions } from "./wasm-kernel";
 
 /** Configuration of a z-score kernel. */
 export interface ZScoreOptions {
@@ -76,101 +78,53 @@ export interface ZScoreKernel {
   destroy(): void;
 }
 
-interface ZScoreExports {
-  zscore_create(batchCap: number, minSamples: number, threshold: number): number;
-  zscore_in(h: number, col: number): number;
-  zscore_out(h: number, col: number): number;
-  zscore_process(h: number, n: number): number;
-  zscore_stat(h: number, key: number, field: number): number;
-  zscore_snapshot(h: number): number;
-  zscore_restore(len: number): number;
-  zscore_destroy(h: number): number;
-}
-
 /** The input columns of a WASM z-score instance (views; capacity `batchCap`). */
 export interface ZScoreInputs {
   key: Uint32Array;
   value: Float64Array;
 }
 
-function copyColumn(dst: Float64Array | Uint32Array | Uint8Array, src: ArrayLike<number>, from: number, m: number): void {
-  if (ArrayBuffer.isView(src)) dst.set((src as unknown as Float64Array).subarray(from, from + m));
-  else for (let i = 0; i < m; i++) dst[i] = src[from + i]!;
-}
+type Config = Required<ZScoreOptions>;
+
+/** assembly/zscore.ts: zscore_create(batchCap, minSamples, threshold), its columns, its snapshot payload. */
+const ZSCORE: KernelDecl<Config, ZScoreInputs, ZScoreAnomalies> = {
+  name: "zscore",
+  header: [["batchCap", "i32"], ["minSamples", "i32"], ["threshold", "f64"]],
+  inputs: { key: u32(0), value: f64(1) },
+  rows: (n, o) => ({ n, index: o.u32(0), mean: o.f64(1), stddev: o.f64(2), z: o.f64(3) }),
+};
 
 /** The WASM z-score kernel behind {@link ZScoreKernel}; see also `inputs()` for zero-copy. */
-export class WasmZScore implements ZScoreKernel {
-  private readonly x: ZScoreExports;
-  private readonly mem: CoreMemory;
-  private gen = -1;
-  private ins!: ZScoreInputs;
-
-  private constructor(
-    readonly core: CoreExports,
-    private handle: number,
-    readonly options: Readonly<Required<ZScoreOptions>>,
-    readonly batchCap: number,
-  ) {
-    this.x = core as unknown as ZScoreExports;
-    this.mem = coreMemory(core);
-  }
+export class WasmZScore extends WasmKernel<Config, ZScoreInputs, ZScoreAnomalies> implements ZScoreKernel {
+  readonly options: Readonly<Config> = this.config;
+  private readonly fProcess = this.fn("process");
+  private readonly fStat = this.fn("stat");
 
   /** Creates an instance in `core` (one core holds many instances). */
-  static create(core: CoreExports, options: ZScoreOptions = {}, opts: { batchCap?: number } = {}): WasmZScore {
-    const o = normalizeZScoreOptions(options);
-    const batchCap = opts.batchCap ?? 65_536;
-    const h = check((core as unknown as ZScoreExports).zscore_create(batchCap, o.minSamples, o.threshold), "zscore_create");
-    return new WasmZScore(core, h, o, batchCap);
+  static create(core: CoreExports, options: ZScoreOptions = {}, opts: KernelOptions = {}): WasmZScore {
+    return new WasmZScore(core, ZSCORE, { config: normalizeZScoreOptions(options), opts });
   }
 
   /** Restores a {@link WasmZScore.snapshot} into a new instance in `core`. */
   static restore(core: CoreExports, bytes: Uint8Array): WasmZScore {
-    const h = check((core as unknown as ZScoreExports).zscore_restore(writeSnapshot(core, bytes)), "zscore_restore");
-    // payload (assembly/zscore.ts): batchCap i32 | minSamples i32 | threshold f64 | ...
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const o = { minSamples: dv.getInt32(20, true), threshold: dv.getFloat64(24, true) };
-    return new WasmZScore(core, h, o, dv.getInt32(16, true));
-  }
-
-  /** Input column views (capacity batchCap) for callers that write events in place. */
-  inputs(): ZScoreInputs {
-    const g = this.mem.generation();
-    if (g !== this.gen) {
-      this.gen = g;
-      this.ins = {
-        key: this.mem.u32(this.x.zscore_in(this.handle, 0), this.batchCap),
-        value: this.mem.f64(this.x.zscore_in(this.handle, 1), this.batchCap),
-      };
-    }
-    return this.ins;
+    return new WasmZScore(core, ZSCORE, bytes);
   }
 
   /** Scores events 0..n-1 already written to {@link inputs}; the result views kernel memory. */
   processInPlace(n: number): ZScoreAnomalies {
-    const found = check(this.x.zscore_process(this.handle, n), "zscore_process");
-    const { mem: m, x, handle: h } = this;
-    return {
-      n: found,
-      index: m.u32(x.zscore_out(h, 0), found),
-      mean: m.f64(x.zscore_out(h, 1), found),
-      stddev: m.f64(x.zscore_out(h, 2), found),
-      z: m.f64(x.zscore_out(h, 3), found),
-    };
+    return this.outputRows(check(this.fProcess(this.handle, n), "zscore_process"));
   }
 
   process(batch: ZScoreBatch): ZScoreAnomalies {
-    const { n } = batch;
-    const parts: ZScoreAnomalies[] = [];
-    for (let from = 0; from < n || from === 0; from += this.batchCap) {
-      const m = Math.min(this.batchCap, n - from);
-      const ins = this.inputs();
-      copyColumn(ins.key, batch.key, from, m);
-      copyColumn(ins.value, batch.value, from, m);
-      const r = this.processInPlace(m);
-      if (from === 0 && m === n) return r;
-      parts.push({ n: r.n, index: r.index.map((i) => i + from), mean: r.mean.slice(), stddev: r.stddev.slice(), z: r.z.slice() });
-      if (m === 0) break;
+    if (batch.n <= this.batchCap) {
+      this.load(batch, 0, batch.n);
+      return this.processInPlace(batch.n);
     }
+    const parts: ZScoreAnomalies[] = [];
+    this.chunks(batch, (m, from) => {
+      const r = this.processInPlace(m);
+      parts.push({ n: r.n, index: r.index.map((i) => i + from), mean: r.mean.slice(), stddev: r.stddev.slice(), z: r.z.slice() });
+    });
     const total = parts.reduce((s, p) => s + p.n, 0);
     const out: ZScoreAnomalies = { n: total, index: new Uint32Array(total), mean: new Float64Array(total), stddev: new Float64Array(total), z: new Float64Array(total) };
     let at = 0;
@@ -185,17 +139,8 @@ export class WasmZScore implements ZScoreKernel {
   }
 
   stats(key: number): ZScoreStats {
-    const { x, handle: h } = this;
-    return { count: x.zscore_stat(h, key, 0), mean: x.zscore_stat(h, key, 1), stddev: x.zscore_stat(h, key, 2) };
-  }
-
-  snapshot(): Uint8Array {
-    return readSnapshot(this.core, this.x.zscore_snapshot(this.handle), "zscore_snapshot");
-  }
-
-  destroy(): void {
-    if (this.handle > 0) check(this.x.zscore_destroy(this.handle), "zscore_destroy");
-    this.handle = 0;
+    const { fStat: f, handle: h } = this;
+    return { count: f(h, key, 0), mean: f(h, key, 1), stddev: f(h, key, 2) };
   }
 }
 
