@@ -101,7 +101,8 @@ export class Hub {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   readonly now: () => number;
   readonly metrics: GatewayMetrics | undefined;
-  private readonly future: FutureBound;
+  /** The allowed future skew, shared by live frames and history replays (own-frames.ts). */
+  readonly future: FutureBound;
 
   constructor(opts: HubOptions) {
     this.topics = opts.topics;
