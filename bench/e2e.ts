@@ -21,14 +21,11 @@ import { startBroker } from "../scripts/kafka-broker";
 import { buildRun } from "../src/server/commands/run";
 import { parseRunConfig } from "../src/server/runner/run-config";
 import type { SourceRecord } from "../src/server/io/types";
+import { median } from "./report";
 
 const EVENTS = Number(process.env.EDDY_BENCH_EVENTS ?? 300_000);
 const CLI = join(import.meta.dirname, "../bin/eddy.js");
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;

@@ -18,7 +18,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { IMPLS, type BenchCase, type BenchSuite, type ComparisonReport, type ImplName, type MemoryReport } from "./suite";
-import { formatTable, type CaseResult, type TargetResult } from "./report";
+import { formatTable, median, type CaseResult, type TargetResult } from "./report";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BATCH_SIZES = [1_000, 65_536];
@@ -35,12 +35,6 @@ function plan(impl: ImplName, batchSize: number, quick: boolean): Plan {
   const ref = impl === "ts-reference";
   const p = big ? (ref ? { warmup: 1, measure: 3 } : { warmup: 6, measure: 20 }) : ref ? { warmup: 40, measure: 120 } : { warmup: 200, measure: 600 };
   return quick ? { warmup: Math.ceil(p.warmup / 2), measure: Math.ceil(p.measure / 3) } : p;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function loadSuites(only?: string): Promise<{ file: string; suite: BenchSuite }[]> {

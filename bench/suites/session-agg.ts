@@ -19,6 +19,7 @@ import { WasmSessionAgg, type SessionAggKernel, type SessionAggRows } from "../.
 import { ReferenceSessionAgg } from "../../src/core/reference/session-agg";
 import { JsPortSession } from "../ports/session-js";
 import { SessionStream } from "./session";
+import { median } from "../report";
 
 const VARIANT = "per user, gap 30m, 1 value";
 const OPTS = { gapMs: 30 * 60_000, nValues: 1, nDistinct: 0 };
@@ -144,12 +145,6 @@ async function memoryCheck(events: number): Promise<MemoryReport[]> {
   const report = { variant: VARIANT, events: batches * n, keys, bytesAfterWarmup, bytesAtEnd: core.memory.buffer.byteLength, rows, openAtEnd: w.openSessions() };
   w.destroy();
   return [report];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

@@ -24,6 +24,7 @@ import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { instantiateCore } from "../../src/core/wasm";
 import { EventSource } from "../../src/server/generator";
 import type { BenchSuite, ComparisonReport } from "../suite";
+import { median } from "../report";
 
 const METRIC_NAMES = MetricRegistry.builtin().names;
 
@@ -76,12 +77,6 @@ function step(p: Pipeline, evs: Ev[]): [number, number] {
   const r = p.process(0);
   const rows = r.rows.length + p.advance().length;
   return [Number(process.hrtime.bigint() - t0) / 1e9, rows];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** `events` generated events through both pipelines, batch by batch (see the module comment). */

@@ -64,6 +64,19 @@ function at(o: unknown, parts: readonly string[]): unknown {
   return v;
 }
 
+/** Marks numbers in the value dictionary, so a distinct number never shares an id with a string. */
+const NUMBER_PREFIX = "\u0001";
+
+/**
+ * The id event `i` counts under in a count_distinct of `slot`: string ids as they are, numbers
+ * and booleans through the value dictionary; NONE when missing.
+ */
+export function distinctId(slot: FieldSlot, i: number, values: Pick<ValueDictionary, "encode">): number {
+  if (slot.str) return slot.str[i];
+  const v = slot.num![i];
+  return Number.isNaN(v) ? NONE : values.encode(NUMBER_PREFIX + String(v));
+}
+
 /** The decoded field columns of a batch, for every field any selected metric uses. */
 export class FieldColumns {
   private readonly byInput = new Map<string, FieldSlot[]>();

@@ -10,12 +10,13 @@ import { Scratch } from "../../pipeline/metrics/op";
 import type { OutputRow } from "../../pipeline/rows";
 import { SESSION_AGG_MISSING_ID, type SessionAggKernel, type SessionAggRows } from "../../kernels/session-agg";
 import type { UserMetric } from "./definition";
-import { type FieldSlot, NONE } from "./field-columns";
+import { distinctId, type FieldSlot, NONE } from "./field-columns";
 import { GroupKeys } from "./group-keys";
 import { compileWhere, type Predicate } from "./predicate";
 import type { UserOpContext } from "./window-op";
 
-const DISTINCT_NUMBER_PREFIX = "\u0001";
+// A missing distinct value is the same id on both sides: the column's NONE is the kernel's "missing".
+if (NONE !== SESSION_AGG_MISSING_ID) throw new Error("field-columns NONE must equal SESSION_AGG_MISSING_ID");
 
 /** See the module comment. */
 export class UserSessionOp implements MetricOp {
@@ -62,16 +63,10 @@ export class UserSessionOp implements MetricOp {
       const j = s.take(b, wm, i);
       s.key[j] = this.groups.keyOf(i);
       for (let k = 0; k < this.valueSlots.length; k++) this.valueCols[k][j] = this.valueSlots[k].num![i];
-      for (let k = 0; k < this.distinctSlots.length; k++) this.distinctCols[k][j] = this.distinctId(this.distinctSlots[k], i);
+      for (let k = 0; k < this.distinctSlots.length; k++) this.distinctCols[k][j] = distinctId(this.distinctSlots[k], i, this.ctx.values);
     }
     if (s.n === 0) return;
     s.markLate(this.kernel.process({ n: s.n, key: s.key, time: s.t, values: this.valueCols, distinct: this.distinctCols, wm: s.wm }), late, lateBit);
-  }
-
-  private distinctId(slot: FieldSlot, i: number): number {
-    if (slot.str) return slot.str[i] === NONE ? SESSION_AGG_MISSING_ID : slot.str[i];
-    const v = slot.num![i];
-    return Number.isNaN(v) ? SESSION_AGG_MISSING_ID : this.ctx.values.encode(DISTINCT_NUMBER_PREFIX + String(v));
   }
 
   close(wm: number, out: OutputRow[]): void {

@@ -12,7 +12,7 @@ import type { OutputRow } from "../../pipeline/rows";
 import { rowsToObjects, type WindowAggregate, type WindowRow, type WindowSpec } from "../../kernels/window";
 import type { KernelFactory } from "../../pipeline/kernel-factory";
 import type { UserMetric } from "./definition";
-import { type FieldColumns, type FieldSlot, NONE } from "./field-columns";
+import { distinctId, type FieldColumns, type FieldSlot, NONE } from "./field-columns";
 import { GroupKeys } from "./group-keys";
 import { compileWhere, type Predicate, type ValueDictionary } from "./predicate";
 
@@ -34,8 +34,6 @@ interface Part {
   win: WindowAggregate;
   s: Scratch;
 }
-
-const DISTINCT_NUMBER_PREFIX = "\u0001";
 
 /** See the module comment. */
 export class UserWindowOp implements MetricOp {
@@ -97,7 +95,7 @@ export class UserWindowOp implements MetricOp {
         const p = this.parts[k];
         const slot = p.slot!;
         if (p.distinct) {
-          const id = slot.str ? slot.str[i] : this.numberId(slot.num![i]);
+          const id = distinctId(slot, i, this.ctx.values);
           if (id === NONE) continue;
           const j = p.s.take(b, wm, i);
           p.s.key[j] = key;
@@ -119,10 +117,6 @@ export class UserWindowOp implements MetricOp {
       if (s.n === 0) continue;
       p.win.process({ n: s.n, time: s.t, key: s.key, value: p.distinct ? undefined : s.value, distinct: p.distinct ? s.key2 : undefined, wm: s.wm });
     }
-  }
-
-  private numberId(v: number): number {
-    return Number.isNaN(v) ? NONE : this.ctx.values.encode(DISTINCT_NUMBER_PREFIX + String(v));
   }
 
   close(wm: number, out: OutputRow[]): void {
