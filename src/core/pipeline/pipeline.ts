@@ -75,6 +75,8 @@ export class Pipeline {
   readonly batch: EventBatch;
   readonly registry: MetricRegistry;
   readonly inputs: readonly PipelineInput[];
+  /** `add` runs per event: its input lookup is a map, not a scan. */
+  private readonly inputByName: ReadonlyMap<string, PipelineInput>;
   private readonly builder: BatchBuilder;
   private readonly columns: FieldColumns;
   private readonly lanes: Lane[];
@@ -100,6 +102,7 @@ export class Pipeline {
   ) {
     this.registry = MetricRegistry.forRun(config, user, builtins);
     this.inputs = pipelineInputs(user.inputs);
+    this.inputByName = new Map(this.inputs.map((i) => [i.name, i]));
     this.batch = new EventBatch(capacity);
     this.builder = new BatchBuilder(dicts, (p) => categoryOf(catalog, p));
     // SPEC string fields the batch encodes anyway: user metrics read those columns as they are.
@@ -188,7 +191,7 @@ export class Pipeline {
 
   /** The input named `name` (a SPEC topic kind or a declared input), if this pipeline reads it. */
   input(name: string): PipelineInput | undefined {
-    return this.inputs.find((i) => i.name === name);
+    return this.inputByName.get(name);
   }
 
   /**
