@@ -34,6 +34,9 @@ const ACTIONS_OUT = ["view", "click", "add_to_cart", "scroll", "hover", "error"]
 const DEVICES_OUT = ["mobile", "desktop", "tablet", "unknown"] as const;
 const sums = (...names: string[]) => Object.fromEntries(names.map((n) => [n, "sum" as const]));
 
+/** Hidden field of traffic's partial rows: every viewed url's views in the window, `[url, views][]`. */
+export const URL_VIEWS = "__url_views";
+
 /** The SPEC metrics for a configuration (defaults: SPEC's windows). */
 export function builtinMetrics(c: PipelineConfig = DEFAULT_PIPELINE_CONFIG): MetricDeclaration[] {
   const window = { window_start: "window" as const, window_end: "window" as const };
@@ -83,7 +86,10 @@ export function builtinMetrics(c: PipelineConfig = DEFAULT_PIPELINE_CONFIG): Met
       window: tumbling(c.conversionWindowMs),
       fields: [text("product_id"), count("clicks"), count("converted_clicks"), rate("conversion_rate")],
       main: "clicks",
-      merge: { kind: "by-key", key: "user_id" },
+      // Users are disjoint across tasks (inputs keyed by user_id) and a click joins only its own
+      // user's transactions, so per-task counts add up exactly.
+      merge: { kind: "fields", fields: { ...window, product_id: "key", ...sums("clicks", "converted_clicks"), conversion_rate: { ratio: ["converted_clicks", "clicks"] } } },
+      closeDelayMs: c.conversionHorizonMs,
       operator: "conversions",
       state: [{ name: "join", version: 1 }],
     }),
@@ -141,7 +147,17 @@ export function builtinMetrics(c: PipelineConfig = DEFAULT_PIPELINE_CONFIG): Met
         f("top_urls", "json"),
       ],
       main: "active_users",
-      merge: { kind: "by-key", key: "user_id" },
+      // Distinct users add up across tasks (users are disjoint); the top urls cannot come from
+      // per-task top lists, so partial rows carry every url's views (__url_views).
+      merge: {
+        kind: "fields",
+        fields: {
+          ...window,
+          ...sums("active_users", "events", ...DEVICES_OUT.map((d) => `device_${d}`), ...ACTIONS_OUT.map((a) => `action_${a}`)),
+          [URL_VIEWS]: "tally",
+          top_urls: { top: [URL_VIEWS, c.topUrls] },
+        },
+      },
       view: { columns: ["active_users", "events", "action_view", "action_add_to_cart", "action_error", "top_urls"] },
       operator: "traffic",
       state: [{ name: "users", version: 1 }, { name: "counts", version: 1 }],
@@ -154,7 +170,17 @@ export function builtinMetrics(c: PipelineConfig = DEFAULT_PIPELINE_CONFIG): Met
       window: tumbling(c.funnelWindowMs),
       fields: [count("viewers"), count("carters"), count("purchasers"), rate("view_to_cart_rate"), rate("cart_to_purchase_rate"), rate("view_to_purchase_rate")],
       main: "viewers",
-      merge: { kind: "by-key", key: "user_id" },
+      // Users are disjoint across tasks: each step's distinct users add up.
+      merge: {
+        kind: "fields",
+        fields: {
+          ...window,
+          ...sums("viewers", "carters", "purchasers"),
+          view_to_cart_rate: { ratio: ["carters", "viewers"] },
+          cart_to_purchase_rate: { ratio: ["purchasers", "carters"] },
+          view_to_purchase_rate: { ratio: ["purchasers", "viewers"] },
+        },
+      },
       operator: "funnel",
       state: [{ name: "steps", version: 1 }],
     }),

@@ -34,19 +34,37 @@ export type WindowShape =
 
 /**
  * How a field of two partial rows of the same window and key (from two tasks) combines into
- * the row one runner would have written: add, keep the lower or higher, recompute from merged
- * fields (`ratio`: num/den or null, `mean`: sum/count, in currency units when the sum is cents),
- * or `key` (equal on both sides).
+ * the row one runner would have written: add, keep the lower or higher (nulls skipped), or
+ * `key` / `window` (equal on both sides). Hidden fields (named `__…`, present only in partial
+ * rows) carry what a visible field needs: `union` joins sorted arrays of distinct values,
+ * `tally` adds `[label, count]` pairs per label. Derived fields are recomputed from merged
+ * fields: `ratio` num/den (null when den is 0), `mean` sum/count in the sum's unit (null when
+ * count is 0), `top` the first n labels of a tally by count (ties: label ascending) as
+ * `{ url, views }`, `distinct` the size of a union.
  */
-export type FieldMerge = "key" | "sum" | "min" | "max" | { ratio: [string, string] } | { mean: [string, string] } | "window";
+export type FieldMerge =
+  | "key"
+  | "window"
+  | "sum"
+  | "min"
+  | "max"
+  | "union"
+  | "tally"
+  | { ratio: [string, string] }
+  | { mean: [string, string] }
+  | { top: [string, number] }
+  | { distinct: string };
 
 /**
- * How partial results merge. `fields`: per-field rules, the metric can be pre-aggregated per
- * task; `by-key`: the inputs must be partitioned by `key` first (distinct counts, sessions,
- * joins), after which a task's rows are final as they are; `per-event`: rows describe single
- * events and need no merging.
+ * How partial results merge. `fields`: per-field rules, the metric is pre-aggregated per task and
+ * its partial rows combined (local-global aggregation); `by-key`: all events of one `key` value
+ * must reach one task (sessions, anomalies per category), after which a task's rows are final as
+ * they are; `per-event`: rows describe single events and need no merging.
  */
 export type MergeRule = { kind: "fields"; fields: Record<string, FieldMerge> } | { kind: "by-key"; key: string } | { kind: "per-event" };
+
+/** Prefix of the fields partial rows carry for their merge only (never in a final row). */
+export const HIDDEN_PREFIX = "__";
 
 /** What happens to an event that comes after its windows closed. */
 export type LatePolicy = "side-output" | "never-late";
@@ -83,6 +101,11 @@ export interface MetricDeclaration {
   /** The value a person ranks rows by (console top N, chart series). */
   main: string;
   merge: MergeRule;
+  /**
+   * A window's row is final once the watermark is >= window_end + this (default 0); conversions
+   * wait for the join horizon, as a click just before the end can still convert.
+   */
+  closeDelayMs?: number;
   /** The operator computing it (one operator may compute several metrics over shared state). */
   operator: string;
   /** State the operator keeps for it, by name. */

@@ -82,7 +82,7 @@ export function buildLanes(s: LaneSources): { lanes: Lane[]; operators: Map<stri
     const m = user.get(operator);
     if (m) {
       const input = s.inputs.find((i) => i.name === m.input.name)!;
-      op = userOperator({ kernels: s.ctx.kernels, capacity: s.ctx.capacity, columns: s.columns, values: s.values, topic: input.code }, m, s.states(operator));
+      op = userOperator({ kernels: s.ctx.kernels, capacity: s.ctx.capacity, columns: s.columns, values: s.values, topic: input.code, partials: s.ctx.partials }, m, s.states(operator));
     } else {
       const C = BUILTIN_OPERATORS[operator];
       if (!C) throw new Error(`no operator '${operator}'`);

@@ -42,6 +42,12 @@ export interface PipelineOptions {
   user?: UserMetrics;
   /** Built-in metrics to run (default: all). */
   builtins?: readonly string[];
+  /**
+   * A task of a parallel run: final (and peeked) rows of the metrics that merge across tasks
+   * carry the hidden `__` fields their merge needs (src/core/merge/merge-rules.ts); other rows
+   * are unchanged. A snapshot restores only into a pipeline with the same setting.
+   */
+  partials?: boolean;
 }
 
 /** A restored user metric whose definition changed: its state cannot be reused. */
@@ -98,6 +104,7 @@ export class Pipeline {
     capacity: number,
     user: UserMetrics,
     builtins: readonly string[] | undefined,
+    readonly partials: boolean,
     snap?: SnapshotParts,
   ) {
     this.registry = MetricRegistry.forRun(config, user, builtins);
@@ -128,6 +135,7 @@ export class Pipeline {
       urls: dicts.urls,
       productName: (id) => productName(catalog, id) ?? null,
       capacity,
+      partials,
     };
     const wmSpec = { delayMs: config.watermarkDelayMs, idleTimeoutMs: config.idleTimeoutMs };
     ({ lanes: this.lanes, operators: this.operators } = buildLanes({
@@ -160,7 +168,7 @@ export class Pipeline {
     if (!snapshot) {
       const config = resolvePipelineConfig(opts.config);
       const dicts = Object.fromEntries(DICTS.map((d) => [d, new Dictionary()])) as Dicts;
-      return new Pipeline(opts.kernels, config, catalog, dicts, capacity, user, opts.builtins);
+      return new Pipeline(opts.kernels, config, catalog, dicts, capacity, user, opts.builtins, opts.partials ?? false);
     }
     const s = decodeSnapshot(snapshot);
     const config = storedPipelineConfig(s.config);
@@ -170,13 +178,17 @@ export class Pipeline {
     }
     const changed = user.metrics.filter((m) => s.definitions[m.name] !== undefined && s.definitions[m.name] !== definitionFingerprint(m)).map((m) => m.name);
     if (changed.length > 0) throw new MetricDefinitionChangedError(changed);
+    // Partial rows need state a single runner does not keep (count_distinct values), and back.
+    if (s.partials !== (opts.partials ?? false)) {
+      throw new Error(s.partials ? "the snapshot was written by a task of a parallel run (partial rows): restore it with partials" : "the snapshot was written by a single runner: a task of a parallel run (partial rows) cannot restore it");
+    }
     const dicts = Object.fromEntries(
       DICTS.map((d) => {
         const b = s.dicts.get(d);
         return [d, b ? Dictionary.restore(b) : new Dictionary()];
       }),
     ) as Dicts;
-    return new Pipeline(opts.kernels, config, catalog, dicts, capacity, user, opts.builtins, s);
+    return new Pipeline(opts.kernels, config, catalog, dicts, capacity, user, opts.builtins, s.partials, s);
   }
 
   /** Operator names, in late-bit order. */
@@ -320,6 +332,7 @@ export class Pipeline {
     return encodeSnapshot({
       config: this.config,
       finished: this.finished,
+      partials: this.partials,
       definitions: this.definitions,
       dicts: new Map(DICTS.map((d) => [d, this.dicts[d].snapshot()])),
       watermarks: new Map(this.lanes.map((l) => [l.group, l.tracker.snapshot()])),

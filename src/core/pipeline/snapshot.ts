@@ -14,6 +14,8 @@ const VERSION = 2;
 export interface SnapshotParts {
   config: PipelineConfig;
   finished: boolean;
+  /** Written by a task of a parallel run (PipelineOptions.partials). */
+  partials: boolean;
   /** Per user-defined metric, the fingerprint of its definition (a changed one cannot reuse its state). */
   definitions: Record<string, string>;
   dicts: Map<string, Uint8Array>;
@@ -36,7 +38,8 @@ export function encodeSnapshot(p: SnapshotParts): Uint8Array {
   for (const [name, b] of p.dicts) put("dict", name, "", b);
   for (const [name, b] of p.watermarks) put("wm", name, "", b);
   for (const [op, states] of p.ops) for (const [state, b] of states) put("op", op, state, b);
-  const header = new TextEncoder().encode(JSON.stringify({ config: p.config, finished: p.finished, definitions: p.definitions, entries }));
+  // `partials` only when set: a single runner's snapshot reads as before.
+  const header = new TextEncoder().encode(JSON.stringify({ config: p.config, finished: p.finished, ...(p.partials ? { partials: true } : {}), definitions: p.definitions, entries }));
   const total = 10 + header.byteLength + blobs.reduce((s, b) => s + b.byteLength, 0);
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
@@ -62,10 +65,11 @@ export function decodeSnapshot(bytes: Uint8Array): SnapshotParts {
   const h = JSON.parse(new TextDecoder().decode(bytes.subarray(10, 10 + hlen))) as {
     config: PipelineConfig;
     finished: boolean;
+    partials?: boolean;
     definitions?: Record<string, string>;
     entries: Entry[];
   };
-  const out: SnapshotParts = { config: h.config, finished: h.finished, definitions: h.definitions ?? {}, dicts: new Map(), watermarks: new Map(), ops: new Map() };
+  const out: SnapshotParts = { config: h.config, finished: h.finished, partials: h.partials === true, definitions: h.definitions ?? {}, dicts: new Map(), watermarks: new Map(), ops: new Map() };
   let off = 10 + hlen;
   for (const [section, name, state, len] of h.entries) {
     if (off + len > bytes.byteLength) throw new Error("pipeline snapshot is truncated");

@@ -3,7 +3,7 @@
  * metric has, so every sink, the snapshot and the console treat both alike.
  */
 import { MAIN_GROUP, ORDERS_GROUP } from "../builtin-pack";
-import { type FieldMerge, type FieldSpec, type FieldType, type MetricDeclaration, WINDOW_FIELDS, type WindowShape } from "../declaration";
+import { type FieldMerge, type FieldSpec, type FieldType, type MergeRule, type MetricDeclaration, WINDOW_FIELDS, type WindowShape } from "../declaration";
 import type { AggregateDef, FieldRef, UserMetric } from "./definition";
 
 /** The watermark group of an input: the SPEC lanes for SPEC inputs, its own for a declared one. */
@@ -33,16 +33,52 @@ function aggregateField(m: UserMetric, a: AggregateDef): FieldSpec {
   }
 }
 
-function merge(m: UserMetric): MetricDeclaration["merge"] {
-  if (m.window.kind === "session") return { kind: "by-key", key: m.groupBy.map((g) => g.path).join(",") };
-  if (m.aggregates.some((a) => a.fn === "count_distinct" || a.fn === "avg")) {
-    // A distinct count cannot be added across tasks, nor an avg without its count: such metrics are
-    // computed after partitioning by their group (Kafka Streams' repartition before aggregate).
-    return { kind: "by-key", key: m.groupBy.map((g) => g.path).join(",") };
+/** Hidden fields of a user metric's partial rows (see {@link MergeRule}): names per aggregate. */
+export const partialField = {
+  sum: (agg: string) => `__sum_${agg}`,
+  count: (agg: string) => `__count_${agg}`,
+  distinct: (agg: string) => `__distinct_${agg}`,
+};
+
+/**
+ * True when a count_distinct adds up across tasks as it is: the distinct field is the user_id of
+ * a SPEC input, which is the Kafka key, so no two tasks see the same value. Any other field's
+ * partial rows carry their set of distinct values.
+ */
+export function distinctAddsUp(m: UserMetric, a: AggregateDef): boolean {
+  return a.fn === "count_distinct" && m.input.builtin && a.field?.path === "user_id";
+}
+
+function merge(m: UserMetric): MergeRule {
+  if (m.window.kind === "session") {
+    // A session needs all events of its key in one task: only user_id, the inputs' Kafka key,
+    // keeps them there (src/core/merge/placement.ts refuses the rest).
+    return { kind: "by-key", key: m.groupBy.some((g) => g.path === "user_id") ? "user_id" : m.groupBy.map((g) => g.path).join(",") };
   }
   const fields: Record<string, FieldMerge> = { window_start: "window", window_end: "window" };
   for (const g of m.groupBy) fields[g.path] = "key";
-  for (const a of m.aggregates) fields[a.name] = a.fn === "min" ? "min" : a.fn === "max" ? "max" : "sum";
+  for (const a of m.aggregates) {
+    switch (a.fn) {
+      case "min":
+      case "max":
+        fields[a.name] = a.fn;
+        break;
+      case "avg":
+        fields[partialField.sum(a.name)] = "sum";
+        fields[partialField.count(a.name)] = "sum";
+        fields[a.name] = { mean: [partialField.sum(a.name), partialField.count(a.name)] };
+        break;
+      case "count_distinct":
+        if (distinctAddsUp(m, a)) fields[a.name] = "sum";
+        else {
+          fields[partialField.distinct(a.name)] = "union";
+          fields[a.name] = { distinct: partialField.distinct(a.name) };
+        }
+        break;
+      default:
+        fields[a.name] = "sum";
+    }
+  }
   return { kind: "fields", fields };
 }
 

@@ -24,6 +24,11 @@ export interface OpContext {
   productName(productId: string): string | null;
   /** Batch capacity: operators size their scratch columns to it. */
   capacity: number;
+  /**
+   * Rows of metrics that merge across tasks carry the hidden `__` fields their merge needs (a
+   * task of a parallel run: src/core/merge/placement.ts).
+   */
+  partials: boolean;
 }
 
 /** A metric operator: one or more SPEC metrics over one or more kernel instances. */

@@ -2,9 +2,11 @@
  * `traffic` (SPEC): per 5-minute window sliding every minute, over clickstream events: distinct
  * active users, events per device, events per action and the top urls by views. Two window
  * aggregates with the same windows: one counting distinct users, one counting events keyed by
- * device | action | viewed url in one key space.
+ * device | action | viewed url in one key space. Partial rows (a task of a parallel run) also
+ * carry every viewed url's views, `__url_views`.
  */
 import { DEVICES, ACTIONS } from "../../events";
+import { URL_VIEWS } from "../../metrics/builtin-pack";
 import { ACTION, TOPIC_CLICKSTREAM, URL_NONE, type EventBatch } from "../batch";
 import type { OutputRow } from "../rows";
 import { rowsToObjects, type WindowAggregate, type WindowRow, type WindowRows } from "../../kernels/window";
@@ -83,6 +85,8 @@ export class TrafficOp implements MetricOp {
       }
       urls.sort((a, b) => b.views - a.views || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
       row.top_urls = urls.slice(0, this.ctx.config.topUrls);
+      // A task's partial row: top urls of all tasks need every url's views.
+      if (this.ctx.partials) row[URL_VIEWS] = urls.map((u) => [u.url, u.views]);
       out.push(row);
     }
   }
