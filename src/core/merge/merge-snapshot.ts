@@ -37,11 +37,13 @@ export interface MergeStoreState {
   contributions: ContributionState[];
 }
 
-const encNum = (x: number): number | string => (Number.isFinite(x) && !Object.is(x, -0) ? x : String(x));
+/** String(-0) is "0": spell it out. */
+const numText = (x: number): string => (Object.is(x, -0) ? "-0" : String(x));
+const encNum = (x: number): number | string => (Number.isFinite(x) && !Object.is(x, -0) ? x : numText(x));
 const decNum = (x: number | string): number => (typeof x === "number" ? x : Number(x));
 
 function encValue(v: unknown): unknown {
-  return typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? { n: String(v) } : v;
+  return typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? { n: numText(v) } : v;
 }
 
 function decValue(v: unknown): unknown {
