@@ -6,7 +6,9 @@
  *  2. concurrent: the generator at --rate max and the runner at once (they share the 2 cores);
  *  3. latency in update mode at 1,000 and 50,000 events/s: Kafka message timestamp → the batch's
  *     update rows handed to the sinks (trigger every poll), p50/p99;
- *  4. a CPU profile of one backlog run, self time grouped into decode/validate, pipeline+kernels,
+ *  4. scale-out: the same backlog on 6 partitions drained by one runner, one parallel runner and
+ *     two (bench/e2e-parallel.ts);
+ *  5. a CPU profile of one backlog run, self time grouped into decode/validate, pipeline+kernels,
  *     Kafka client, sinks, GC and idle.
  *
  * Uses KAFKA_BROKERS or starts a private broker. EDDY_BENCH_EVENTS sets the backlog size
@@ -21,6 +23,7 @@ import { startBroker } from "../scripts/kafka-broker";
 import { buildRun } from "../src/server/commands/run";
 import { parseRunConfig } from "../src/server/runner/run-config";
 import type { SourceRecord } from "../src/server/io/types";
+import { parallelThroughput } from "./e2e-parallel";
 import { median } from "./report";
 
 const EVENTS = Number(process.env.EDDY_BENCH_EVENTS ?? 300_000);
@@ -163,6 +166,7 @@ async function main(): Promise<void> {
 
     const lat1k = await latency(brokers, `bench-${run}-l1-`, 1000, 20);
     const lat50k = await latency(brokers, `bench-${run}-l50-`, 50_000, 20);
+    const scaleOut = await parallelThroughput(brokers, `bench-${run}-p-`, EVENTS);
 
     const cpus = os.cpus();
     const result = {
@@ -174,6 +178,7 @@ async function main(): Promise<void> {
       drainEventsPerSecond: { runs: drainRates.map(Math.round), median: Math.round(median(drainRates)) },
       concurrent: { eventsPerSecond: Math.round(concurrent.events / concurrent.seconds), events: concurrent.events, generator: concSummary },
       latencyUpdateMode: [lat1k, lat50k],
+      scaleOut,
       profileSelfTimePercent: split,
     };
     mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
@@ -186,6 +191,9 @@ async function main(): Promise<void> {
     for (const l of result.latencyUpdateMode) {
       console.log(`| update-mode latency at ${l.rate.toLocaleString("en-US")} ev/s (achieved ${Math.round(l.achieved).toLocaleString("en-US")}) | p50 ${ms(l.p50)}, p99 ${ms(l.p99)} (${l.samples} samples) |`);
     }
+    const so = result.scaleOut;
+    console.log(`| 6-partition backlog, one runner (process wall time, median of 3) | ${so.single.median.toLocaleString("en-US")} events/s |`);
+    console.log(`| same, 1 parallel runner / 2 parallel runners (--workers 2) | ${so.parallel1.median.toLocaleString("en-US")} / ${so.parallel2.median.toLocaleString("en-US")} events/s; 2:1 = ${so.ratioTwoToOne}, 2:single = ${so.ratioTwoToSingle} |`);
     console.log(`| where the time goes (drain run, CPU self time) | ${Object.entries(split).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(", ")} |`);
     console.log("\nwrote bench/results/e2e.json");
   } finally {

@@ -8,9 +8,24 @@
  */
 import type { Checkpoint, CheckpointStore } from "../io/types";
 import { readToEnd } from "../kafka/read-to-end";
+import { CheckpointSettingsError } from "../runner/restore-errors";
 import { TopicRegistry } from "../kafka/topics";
 import type { TransactionalProducer } from "../kafka/transactional-producer";
 import { CheckpointAssembler, DEFAULT_CHUNK_BYTES, encodeCheckpoint } from "./kafka-checkpoint-codec";
+
+/**
+ * Which other mode wrote `recordKey` for `group`, if it did: a single runner's checkpoint is keyed
+ * by the group, a parallel runner's tasks' by `<group>#task-<p>` and `<group>#merge-<p>`.
+ */
+function otherModeOf(recordKey: string, group: string, ownKey: string): string | undefined {
+  const parallel = ownKey !== group;
+  if (parallel && recordKey === group) return "a single runner";
+  if (!parallel && /^.+#(task|merge)-\d+$/.test(recordKey) && recordKey.slice(0, recordKey.lastIndexOf("#")) === group) return "parallel runners";
+  return undefined;
+}
+
+/** Offset metadata of a parallel merge task that reached the end of a bounded run. */
+export const ENDED_OFFSET_METADATA = "eddy:ended";
 
 /** Default checkpoint topic. */
 export const CHECKPOINT_TOPIC = "eddy-checkpoints";
@@ -33,6 +48,11 @@ export interface KafkaCheckpointStoreOptions {
   producer: TransactionalProducer;
   /** Consumer group of the source: the checkpoint key and the group whose offsets are committed. */
   group: string;
+  /**
+   * Key of the checkpoint records (default: the group). A parallel runner's tasks each keep their
+   * own checkpoint, keyed `<group>#task-<p>`, while committing offsets for the group.
+   */
+  key?: string;
   /** Default `eddy-checkpoints`. */
   topic?: string;
   /**
@@ -81,10 +101,19 @@ export class KafkaCheckpointStore implements CheckpointStore {
    */
   async load(): Promise<Checkpoint | undefined> {
     await this.open();
-    const assembler = new CheckpointAssembler(this.o.group);
-    await readToEnd(this.o.producer.kafka, this.topic, (m) => assembler.add(m.key, m.value, m.headers), {
-      timeoutMs: this.o.loadTimeoutMs,
-    });
+    const key = this.o.key ?? this.o.group;
+    const assembler = new CheckpointAssembler(key);
+    let otherMode: string | undefined;
+    await readToEnd(this.o.producer.kafka, this.topic, (m) => {
+      assembler.add(m.key, m.value, m.headers);
+      if (m.key && otherMode === undefined) otherMode = otherModeOf(m.key.toString(), this.o.group, key);
+    }, { timeoutMs: this.o.loadTimeoutMs });
+    if (otherMode) {
+      throw new CheckpointSettingsError(
+        `consumer group '${this.o.group}' has checkpoints of ${otherMode}, whose state is split differently: ` +
+          "a group runs either as one runner or as parallel runners (--parallel, --workers). Use a new --group, or run it as before.",
+      );
+    }
     return assembler.result();
   }
 
@@ -97,8 +126,8 @@ export class KafkaCheckpointStore implements CheckpointStore {
     await this.open();
     const p = this.o.producer;
     try {
-      await p.send(this.topic, encodeCheckpoint(this.o.group, checkpoint, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES));
-      if (this.o.commitOffsets !== false) await p.sendOffsets(this.o.group, checkpoint.positions);
+      await p.send(this.topic, encodeCheckpoint(this.o.key ?? this.o.group, checkpoint, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES));
+      if (this.o.commitOffsets !== false) await p.sendOffsets(this.o.group, checkpoint.positions, checkpoint.ended ? ENDED_OFFSET_METADATA : undefined);
       await p.commit();
     } catch (err) {
       await p.abort();

@@ -2,8 +2,6 @@
  * `eddy run`: the headless job. Kafka (or a JSONL file) in → every SPEC metric → console, Kafka
  * (exactly-once) and files, with checkpoints, a DLQ and a late side output.
  */
-import { readFileSync } from "node:fs";
-import { type Catalog, DEFAULT_CATALOG, loadCatalog } from "../../core/catalog";
 import { MetricRegistry } from "../../core/metrics/registry";
 import { wasmKernels } from "../../core/pipeline/kernel-factory";
 import { Pipeline } from "../../core/pipeline/pipeline";
@@ -22,39 +20,18 @@ import { Runner, type RunnerOptions } from "../runner/runner";
 import { supervise } from "../runner/supervisor";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { FileSink } from "../sinks/file-sink";
-import { KafkaSink } from "../sinks/kafka-sink";
 import { writeRunSummary } from "../sinks/run-summary";
 import { FileSource } from "../sources/file-source";
 import { KafkaSource } from "../sources/kafka-source";
 import { RunTerminal } from "../term/run-terminal";
+import { catalogFrom, inputsByTopic, kafkaSinkFor } from "./run-wiring";
+import { runParallel } from "./run-parallel";
+import { runWorkers } from "../parallel/workers";
 
 const USAGE = `usage: eddy run [--input FILE.jsonl | --brokers host:9092] [options]
 
 Reads clickstream, transactions and orders, computes every SPEC metric and writes final rows
 to the selected sinks, committing output, offsets and state together at each checkpoint.`;
-
-function catalogFrom(cfg: RunConfig): Catalog {
-  if (!cfg.catalog) return DEFAULT_CATALOG;
-  try {
-    return loadCatalog(readFileSync(cfg.catalog, "utf8"));
-  } catch (err) {
-    throw new UsageError(`--catalog ${cfg.catalog}: ${(err as Error).message}`);
-  }
-}
-
-/** Topic name → input name: the SPEC topics under their configured names, then declared inputs. */
-function inputsByTopic(cfg: RunConfig): Record<string, string> {
-  const out: Record<string, string> = {
-    [cfg.topics.clickstream]: "clickstream",
-    [cfg.topics.transactions]: "transactions",
-    [cfg.topics.orders]: "orders",
-  };
-  for (const d of cfg.metrics.user.inputs) {
-    if (out[d.topic]) throw new UsageError(`input '${d.name}' of ${cfg.metrics.file} reads topic '${d.topic}', which is already the ${out[d.topic]} topic: give the input another topic`, { helpHint: false });
-    out[d.topic] = d.name;
-  }
-  return out;
-}
 
 /** Builds the source, sinks and checkpoint store of a run. */
 function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerminal, registry: MetricRegistry): { source: Source; sinks: Sink[]; checkpoints: CheckpointStore } {
@@ -70,18 +47,7 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerm
   let checkpoints: CheckpointStore;
   if (cfg.sinks.includes("kafka")) {
     const producer = new TransactionalProducer(kafka!, { transactionalId: transactionalIdFor(cfg.group) });
-    sinks.push(
-      new KafkaSink({
-        producer,
-        resultsTopic: cfg.resultsTopic,
-        topics: {
-          purchase_anomalies: [cfg.resultsTopic, cfg.anomaliesTopic],
-          orders_metrics: [cfg.resultsTopic, cfg.productMetricsTopic],
-          processed_orders: [cfg.processedOrdersTopic],
-        },
-        metrics: registry,
-      }),
-    );
+    sinks.push(kafkaSinkFor(cfg, producer, registry));
     checkpoints = new KafkaCheckpointStore({ producer, group: cfg.group, commitOffsets: !cfg.input });
   } else {
     checkpoints = new FileCheckpointStore({ dir: cfg.checkpointDir });
@@ -152,6 +118,8 @@ export async function run(argv: string[]): Promise<number> {
   // One metrics registry and one terminal for the whole process, across in-process restarts.
   const term = new RunTerminal(cfg);
   const log = term.log;
+  if (cfg.workers > 1) return runWorkers(argv, cfg.workers, log);
+  if (cfg.parallel) return runParallel(cfg, term);
   // Folders that cannot be written fail at once (exit 2), before anything connects or is read.
   if (fileFormats(cfg.sinks)) await ensureWritableDir(cfg.output, "--output");
   if (!cfg.sinks.includes("kafka")) await ensureWritableDir(cfg.checkpointDir, "--checkpoint-dir");

@@ -4,6 +4,8 @@
  * target fails for good and every later call rejects, so a dead broker ends the run within a
  * bounded time instead of hanging or dropping records silently.
  */
+// Before kafkajs: its read_committed filter lets aborted records through (see read-committed.ts).
+import "../kafka/read-committed";
 import kafkajs from "kafkajs";
 import type { Admin, Message, Producer, TopicMessages } from "kafkajs";
 import { LinearPartitioner } from "../kafka/partitioner";

@@ -82,6 +82,25 @@ export interface Epoch {
   dlq: SideRecord[];
   /** Late input records (to `<topic>.late` / `late/`). */
   late: SideRecord[];
+  /**
+   * Records for internal topics that commit with the epoch (a parallel runner's repartition
+   * topics), in read order.
+   */
+  forwards?: ForwardRecord[];
+  /** Watermark per group when the epoch was cut (a parallel task publishes it with its rows). */
+  watermarks?: Record<string, number>;
+  /**
+   * Set when the input had been quiet for the idle timeout when the epoch was cut: the current
+   * rows of every open window, for a parallel task's merge stage to use while it idles.
+   */
+  idle?: { rows: OutputRow[] };
+}
+
+/** A record a task sends on to an internal topic, keyed for its partitioner. */
+export interface ForwardRecord {
+  topic: string;
+  key: string;
+  value: string;
 }
 
 /** The durable checkpoint: where to resume and the state to resume with. */
@@ -94,6 +113,11 @@ export interface Checkpoint {
   sinks: Record<string, unknown>;
   /** Wall-clock ms of the commit. */
   committedAt: number;
+  /**
+   * Set on the last checkpoint of a bounded parallel merge task: the Kafka store marks the
+   * committed offsets with it, so every runner of the group can tell when all work is done.
+   */
+  ended?: boolean;
 }
 
 /** An output. Console-like sinks implement only `updates`/`prepare`; durable ones all phases. */

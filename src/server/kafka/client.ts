@@ -3,6 +3,8 @@
  * logging routed to eddy's logger (quiet by default, since kafkajs logs every reconnect attempt at
  * ERROR) and bounded connection/retry settings. The start-up reachability check is in reachable.ts.
  */
+// Before kafkajs: its read_committed filter lets aborted records through (see read-committed.ts).
+import "./read-committed";
 import kafkajs from "kafkajs";
 import type { Kafka as KafkaClient, LogEntry } from "kafkajs";
 

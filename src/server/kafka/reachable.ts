@@ -8,6 +8,8 @@
  * The check retries until its deadline, so a broker that is still starting up is waited for;
  * a host name that does not exist (NXDOMAIN) fails at once, since waiting cannot fix a typo.
  */
+// Before kafkajs: its read_committed filter lets aborted records through (see read-committed.ts).
+import "./read-committed";
 import { connect } from "node:net";
 import kafkajs from "kafkajs";
 import { UsageError } from "../args";

@@ -24,6 +24,12 @@ export interface TransactionalProducerOptions {
   maxRequestBytes?: number;
   /** Bound on one send/commit/abort however kafkajs retries (default 60 s). */
   operationTimeoutMs?: number;
+  /**
+   * Re-initialise the id after the producer was dropped (default true: a single runner's
+   * producer comes back after a broker outage). A parallel task's producer must not: its id is
+   * shared with whichever runner owns the task now, and re-initialising would fence that owner.
+   */
+  reinitialise?: boolean;
 }
 
 /** The transactionalId of the runner of consumer group `group`. */
@@ -42,8 +48,8 @@ function recordBytes(m: Message): number {
 }
 
 /** Splits Kafka's `topic:partition` position keys into sendOffsets' shape. */
-export function offsetsOf(positions: Positions): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
-  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+export function offsetsOf(positions: Positions, metadata?: string): Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string }> }> {
+  const byTopic = new Map<string, Array<{ partition: number; offset: string; metadata?: string }>>();
   for (const [key, offset] of Object.entries(positions)) {
     const at = key.lastIndexOf(":");
     const topic = key.slice(0, at);
@@ -53,7 +59,7 @@ export function offsetsOf(positions: Positions): Array<{ topic: string; partitio
     }
     let list = byTopic.get(topic);
     if (!list) byTopic.set(topic, (list = []));
-    list.push({ partition, offset: String(offset) });
+    list.push(metadata === undefined ? { partition, offset: String(offset) } : { partition, offset: String(offset), metadata });
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }
@@ -65,12 +71,13 @@ export class TransactionalProducer {
   private tx: Transaction | undefined;
   private users = 0;
   private connecting: Promise<void> | undefined;
+  private initialised = false;
 
   constructor(
     readonly kafka: Kafka,
     options: TransactionalProducerOptions,
   ) {
-    this.o = { transactionTimeoutMs: 60_000, maxRequestBytes: 512 * 1024, operationTimeoutMs: 60_000, ...options };
+    this.o = { transactionTimeoutMs: 60_000, maxRequestBytes: 512 * 1024, operationTimeoutMs: 60_000, reinitialise: true, ...options };
   }
 
   get transactionalId(): string {
@@ -98,6 +105,9 @@ export class TransactionalProducer {
 
   private connected(): Promise<void> {
     if (this.producer) return Promise.resolve();
+    if (this.initialised && !this.o.reinitialise) {
+      return Promise.reject(new Error(`transactional id ${this.o.transactionalId} was fenced by a newer producer (another runner took its task) or lost; it is not re-initialised`));
+    }
     this.connecting ??= (async () => {
       const producer = this.kafka.producer({
         transactionalId: this.o.transactionalId,
@@ -114,6 +124,7 @@ export class TransactionalProducer {
         const tx = await this.bounded(producer.transaction(), "init transactions");
         await this.bounded(tx.abort(), "abort");
         this.producer = producer;
+        this.initialised = true;
       } catch (err) {
         await producer.disconnect().catch(() => {});
         throw err;
@@ -158,9 +169,12 @@ export class TransactionalProducer {
     }
   }
 
-  /** Adds the consumed `positions` of consumer group `groupId` to the open transaction. */
-  async sendOffsets(groupId: string, positions: Positions): Promise<void> {
-    const topics = offsetsOf(positions);
+  /**
+   * Adds the consumed `positions` of consumer group `groupId` to the open transaction, with
+   * `metadata` on each offset when given (Kafka keeps it with the committed offset).
+   */
+  async sendOffsets(groupId: string, positions: Positions, metadata?: string): Promise<void> {
+    const topics = offsetsOf(positions, metadata);
     if (topics.length === 0) return;
     const tx = await this.begin();
     try {

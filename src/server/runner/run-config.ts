@@ -4,6 +4,7 @@
  * default. A wrong value names the setting and the accepted range.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from "../../core/events";
 import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } from "../../core/pipeline/config";
 import { type FlagSpec, formatDuration, type HelpSections, parseFlags, UsageError } from "../args";
@@ -32,6 +33,8 @@ export const RUN_FLAGS = {
   "checkpoint-dir": { type: "string", help: "checkpoint folder when no Kafka sink is used (default <output>/_checkpoints)" },
   "checkpoint-interval": dur("how often output, offsets and state are committed together", 10_000, 100),
   trigger: dur("how often update rows go to the sinks (the console prints the rows that changed); 0 = after every poll", 5000, 0),
+  parallel: { type: "bool", default: false, help: "join the group's split of the input partitions: runners with the same --group share the work through Kafka's group protocol (see docs/scaling.md); without it one runner reads every partition" },
+  workers: { type: "string", env: "EDDY_WORKERS", help: "start N parallel runners in one group on this machine (processes), or auto = one per core; implies --parallel" },
   "poll-records": { type: "int", default: 10_000, min: 1, max: 1_000_000, help: "most records per poll, i.e. per batch through the pipeline" },
   "max-restarts": { type: "int", default: 10, min: 0, max: 1_000_000, help: "in-process restarts from the last checkpoint after a failure (broker lost, commit failed) before giving up" },
   "metrics-port": { type: "int", default: 0, min: 0, max: 65535, help: "serve Prometheus /metrics on this port; 0 = off" },
@@ -64,6 +67,7 @@ export const RUN_FLAGS = {
 /** `eddy run --help` sections (flags in none are listed last). */
 export const RUN_SECTIONS: HelpSections = [
   ["input", ["input", "brokers", "group", "clickstream-topic", "transactions-topic", "orders-topic", "until-end", "poll-records", "max-future-skew", "catalog", "config"]],
+  ["scaling out", ["parallel", "workers"]],
   ["metrics", ["metrics-file", "only"]],
   ["output", ["sink", "output", "results-topic", "anomalies-topic", "processed-orders-topic", "product-metrics-topic", "trigger", "console-top", "log-format"]],
   ["checkpointing and recovery", ["checkpoint-interval", "checkpoint-dir", "max-restarts"]],
@@ -133,6 +137,30 @@ export interface RunConfig {
   pipeline: PipelineConfig;
   /** User-defined metrics and the built-in ones kept (`--metrics-file`, `--only`). */
   metrics: MetricSelection;
+  /** `--parallel` (or `--workers`): this runner takes its share of the group's tasks. */
+  parallel: boolean;
+  /** `--workers N`: runner processes to start here (0 = this process is the runner). */
+  workers: number;
+}
+
+/** `--workers N|auto` → a count (`auto` = one per core). */
+export function parseWorkers(v: string | undefined, cores = availableParallelism()): number {
+  if (v === undefined) return 0;
+  if (v === "auto") return cores;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers ${v}: expected a whole number from 1 to 256, or auto (one per core: ${cores} here)`);
+  return n;
+}
+
+/** What `--parallel` requires of the other flags; throws the problem and the fix. */
+function checkParallel(parallel: boolean, input: string | undefined, sinks: SinkName[]): SinkName[] {
+  if (!parallel) return sinks;
+  if (input) throw new UsageError("--parallel and --workers split Kafka partitions among runners; --input reads a file. Drop --input and read the topics with --brokers, or drop --parallel.");
+  if (!sinks.includes("kafka")) throw new UsageError("--parallel writes its rows through Kafka transactions: add kafka to --sink (e.g. --sink kafka).");
+  const files = sinks.filter((s) => s === "files" || s === "jsonl" || s === "parquet");
+  if (files.length) throw new UsageError(`--parallel runners write to Kafka only; --sink ${files.join(",")} would need one folder per runner. Use --sink kafka and read the results topic, or run without --parallel.`);
+  // Each runner holds only some tasks, so a console of its rows would show fragments: runners log status instead.
+  return sinks.filter((s) => s !== "console");
 }
 
 function readConfigFile(path: string): string[] {
@@ -183,6 +211,8 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
     const msg = (err as Error).message.replace(/(\w+)Ms\b/g, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`);
     throw new UsageError(msg);
   }
+  const workers = parseWorkers(f.workers);
+  const parallel = f.parallel || workers > 0;
   const metrics = loadMetricSelection(f["metrics-file"], f.only);
   const brokers = (f.brokers ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   if ((fromKafka || sinks.includes("kafka")) && brokers.length === 0) {
@@ -200,7 +230,9 @@ export function parseRunConfig(argv: string[], env: Record<string, string | unde
       group: f.group,
       topics: { clickstream: f["clickstream-topic"], transactions: f["transactions-topic"], orders: f["orders-topic"] },
       untilEnd: f["until-end"],
-      sinks,
+      sinks: checkParallel(parallel, f.input, sinks),
+      parallel,
+      workers,
       output: f.output,
       checkpointDir: f["checkpoint-dir"] ?? `${f.output}/_checkpoints`,
       checkpointIntervalMs: f["checkpoint-interval"],

@@ -11,7 +11,7 @@ import { MetricDefinitionChangedError, type Pipeline } from "../../core/pipeline
 import type { OutputRow } from "../../core/pipeline/rows";
 import type { LogFn } from "../log";
 import { MALFORMED_TOPIC } from "../sources/file-source";
-import type { Checkpoint, CheckpointStore, Epoch, SideRecord, Sink, Source, SourceRecord } from "../io/types";
+import type { Checkpoint, CheckpointStore, Epoch, ForwardRecord, SideRecord, Sink, Source, SourceRecord } from "../io/types";
 import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessage } from "./restore-errors";
 import { humanDuration } from "../human-duration";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
@@ -60,6 +60,16 @@ export interface RunnerOptions {
    * fired) reached the sinks, with the wall-clock time — for latency probes and tests.
    */
   onProcessed?(records: readonly SourceRecord[], at: number): void;
+  /**
+   * A valid event to send on to an internal topic with the epoch (parallel runners forward
+   * transactions by category), or undefined.
+   */
+  forward?(input: string, event: object, record: SourceRecord): ForwardRecord | undefined;
+  /**
+   * Wall-clock quiet time after which an epoch is cut as idle, carrying the open windows' rows
+   * (see {@link Epoch.idle}); parallel tasks set it to the idle timeout. Off when absent.
+   */
+  idleAfterMs?: number;
 }
 
 /** See the module comment. */
@@ -69,6 +79,8 @@ export class Runner {
   private epoch!: Epoch;
   private inBatch: SourceRecord[] = [];
   private stopping = false;
+  private abandoned = false;
+  private lastRecordAt = 0;
   private lastCheckpoint = 0;
   private lastTrigger = 0;
   private readonly now: () => number;
@@ -117,6 +129,14 @@ export class Runner {
     this.stopping = true;
   }
 
+  /**
+   * Stops without a last checkpoint: a parallel task whose partitions moved to another runner
+   * leaves its uncommitted epoch for the new owner to redo from the last checkpoint.
+   */
+  abandon(): void {
+    this.abandoned = this.stopping = true;
+  }
+
   /** Runs until the source ends (bounded) or {@link stop}; resolves after the last checkpoint. */
   async run(): Promise<void> {
     const o = this.o;
@@ -147,21 +167,23 @@ export class Runner {
       log("restored", { epoch: cp.epoch, positions: cp.positions });
       this.restoredEpoch = cp.epoch;
     }
-    this.epoch = { id: (cp?.epoch ?? 0) + 1, rows: [], dlq: [], late: [] };
+    this.epoch = { id: (cp?.epoch ?? 0) + 1, rows: [], dlq: [], late: [], forwards: [] };
     await o.source.start(cp?.positions);
-    this.lastCheckpoint = this.lastTrigger = this.now();
+    this.lastCheckpoint = this.lastTrigger = this.lastRecordAt = this.now();
     const maxPoll = Math.min(o.maxPoll ?? 10_000, this.pipeline.batch.capacity);
     // Bounded replays must not depend on wall-clock speed: no stream ever counts as idle.
     const wallForWatermark = o.source.bounded ? () => 0 : this.now;
     while (!this.stopping) {
       const recs = await o.source.poll(100, maxPoll);
       if (recs === null) {
+        if (this.abandoned) break;
         this.flush(wallForWatermark());
         this.emit(this.pipeline.finish());
         break;
       }
       const t0 = this.now();
       this.future.now = t0;
+      if (recs.length > 0) this.lastRecordAt = t0;
       for (const r of recs) this.ingest(r, wallForWatermark);
       this.flush(wallForWatermark());
       this.checkLate(log);
@@ -178,6 +200,7 @@ export class Runner {
       o.onProcessed?.(recs, this.now());
       if (t - this.lastCheckpoint >= o.checkpointIntervalMs) await this.checkpoint();
     }
+    if (this.abandoned) return;
     await this.checkpoint();
     this.stats.updatedAt = this.now();
     const updates = this.pipeline.peek();
@@ -208,6 +231,8 @@ export class Runner {
     }
     this.stats.valid++;
     this.pollValid++;
+    const forward = this.o.forward?.(input!, v.event, r);
+    if (forward) this.epoch.forwards!.push(forward);
     if (this.pipeline.batch.full) this.flush(wall());
     this.pipeline.add(input!, v.event, v.t, `${r.topic}:${r.partition}`, r.timestamp ?? r.readAt);
     this.inBatch.push(r);
@@ -302,10 +327,28 @@ export class Runner {
     }
   }
 
+  /**
+   * The pipeline's watermark per group, leaving out a group that has seen no event yet while its
+   * input still has records to read: -Infinity would say "nothing here" (left out of a merged
+   * minimum), when it only means "not read yet" — the cross-task form of the source's priming.
+   */
+  private reportableWatermarks(): Record<string, number> {
+    const wms: Record<string, number> = this.pipeline.watermarks();
+    for (const [key, behind] of Object.entries(this.o.source.lag())) {
+      if (behind <= 0) continue;
+      const input = this.o.topics[key.slice(0, key.lastIndexOf(":"))];
+      const group = input ? this.pipeline.input(input)?.group : undefined;
+      if (group !== undefined && wms[group] === -Infinity) delete wms[group];
+    }
+    return wms;
+  }
+
   private async checkpoint(): Promise<void> {
     const o = this.o;
     const epoch = this.epoch;
     this.stats.updatedAt = this.now();
+    epoch.watermarks = this.reportableWatermarks();
+    if (o.idleAfterMs !== undefined && this.now() - this.lastRecordAt >= o.idleAfterMs) epoch.idle = { rows: this.pipeline.peek() };
     const sinks: Record<string, unknown> = {};
     for (const s of o.sinks) sinks[s.name] = await s.prepare(epoch);
     this.stats.epochs++;
@@ -323,7 +366,7 @@ export class Runner {
     this.committed++;
     for (const s of o.sinks) await s.finish?.(epoch);
     o.log?.("checkpoint", { epoch: epoch.id, rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length, positions: cp.positions });
-    this.epoch = { id: epoch.id + 1, rows: [], dlq: [], late: [] };
+    this.epoch = { id: epoch.id + 1, rows: [], dlq: [], late: [], forwards: [] };
     this.lastCheckpoint = this.now();
   }
 }

@@ -56,7 +56,7 @@ export interface KafkaSourceOptions {
  * Topic offsets, retried while the topic is still electing leaders (a topic created a moment ago,
  * by eddy or by a producer, answers NOT_LEADER_FOR_PARTITION for a while).
  */
-async function offsetsWithRetry(admin: ReturnType<Kafka["admin"]>, topic: string): ReturnType<ReturnType<Kafka["admin"]>["fetchTopicOffsets"]> {
+export async function offsetsWithRetry(admin: ReturnType<Kafka["admin"]>, topic: string): ReturnType<ReturnType<Kafka["admin"]>["fetchTopicOffsets"]> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await admin.fetchTopicOffsets(topic);
