@@ -18,6 +18,7 @@ import { waitForBroker } from "../kafka/reachable";
 import { TransactionalProducer, transactionalIdFor } from "../kafka/transactional-producer";
 import { serveMetrics } from "../metrics/serve";
 import { fileFormats, parseRunConfig, RUN_FLAGS, RUN_SECTIONS, type RunConfig } from "../runner/run-config";
+import { inputsByTopic as topicInputs } from "../runner/metrics-file";
 import { Runner, type RunnerOptions } from "../runner/runner";
 import { supervise } from "../runner/supervisor";
 import { RunnerMetrics } from "../runner/runner-metrics";
@@ -44,16 +45,7 @@ function catalogFrom(cfg: RunConfig): Catalog {
 
 /** Topic name → input name: the SPEC topics under their configured names, then declared inputs. */
 function inputsByTopic(cfg: RunConfig): Record<string, string> {
-  const out: Record<string, string> = {
-    [cfg.topics.clickstream]: "clickstream",
-    [cfg.topics.transactions]: "transactions",
-    [cfg.topics.orders]: "orders",
-  };
-  for (const d of cfg.metrics.user.inputs) {
-    if (out[d.topic]) throw new UsageError(`input '${d.name}' of ${cfg.metrics.file} reads topic '${d.topic}', which is already the ${out[d.topic]} topic: give the input another topic`, { helpHint: false });
-    out[d.topic] = d.name;
-  }
-  return out;
+  return topicInputs(cfg.topics, cfg.metrics);
 }
 
 /** Builds the source, sinks and checkpoint store of a run. */
