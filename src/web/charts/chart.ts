@@ -49,6 +49,12 @@ export interface ChartDeclaration {
    * sliding window that began a moment ago holds almost nothing and would read as a collapse).
    */
   openMinSeen?: number;
+  /**
+   * Draw an open window at the newest event time instead of its end, when that is later: the
+   * value so far, as of now. For tumbling windows that may be longer than the range shown (a
+   * 1-hour window in a 15-minute range would otherwise stretch the time axis by up to an hour).
+   */
+  openAtNewest?: boolean;
   /** Columns of a table chart: name, format, and whether rows hold the value in cents. */
   table?: { name: string; format: ValueFormat | "text" | "bool"; cents: boolean }[];
 }

@@ -36,7 +36,8 @@ export const renderLines: Renderer = (c, d, ctx) => {
     const end = s.x1[i] + (c.horizonMs?.[s.keys[s.k[i]]] ?? 0);
     if (open && Math.min(newest, end) - s.x0[i] < (end - s.x0[i]) * minSeen) continue;
     if (open && minDen > 0 && !(den >= minDen)) continue;
-    pts.push({ x: s.x[i], y: s.y[i], x0: s.x0[i], x1: s.x1[i], key: s.keys[s.k[i]], open, num: s.num ? s.num[i] : NaN, den });
+    const x = open && c.openAtNewest ? Math.max(s.x0[i], Math.min(s.x[i], newest)) : s.x[i];
+    pts.push({ x, y: s.y[i], x0: s.x0[i], x1: s.x1[i], key: s.keys[s.k[i]], open, num: s.num ? s.num[i] : NaN, den });
   }
   if (pts.length === 0) return null;
   const keys = [...s.keys].sort();

@@ -21,8 +21,9 @@ export function userChart(spec: UserChartSpec): ChartDeclaration {
     ...base,
     kind: "lines",
     color: spec.category ? "category" : "series",
-    // A tumbling window's partial value is drawn from its start (dashed, hollow): a user's window may
-    // be longer than the range shown. A sliding one waits for half its span, as category revenue does.
-    openMinSeen: spec.window.includes(" every ") ? 0.5 : 0,
+    // A tumbling window's partial value is drawn from its start (dashed, hollow) at the newest event
+    // time: a user's window may be longer than the range shown. A sliding one waits for half its
+    // span, as category revenue does, and stays at its end (several are open at once).
+    ...(spec.stepMs < spec.sizeMs ? { openMinSeen: 0.5 } : { openMinSeen: 0, openAtNewest: true }),
   };
 }

@@ -38,6 +38,9 @@ export interface UserChartSpec {
   category: boolean;
   /** What one window is, for tooltips ("1-minute tumbling window"). */
   window: string;
+  /** Window size and the step between window starts (slide, or the size of a tumbling window), ms; 0 for sessions. */
+  sizeMs: number;
+  stepMs: number;
   columns: UserColumn[];
 }
 
@@ -83,6 +86,8 @@ export function userChartSpec(m: UserMetric): UserChartSpec {
     value,
     category: keys.length === 1 && keys[0] === "category" && m.input.builtin,
     window: win,
+    sizeMs: m.window.kind === "session" ? 0 : m.window.sizeMs,
+    stepMs: m.window.kind === "session" ? 0 : m.window.kind === "sliding" ? m.window.slideMs : m.window.sizeMs,
     columns,
   };
 }

@@ -14,7 +14,7 @@ import type { OutputRow } from "../../core/pipeline/rows";
 import type { AnomalySeries, KeyedSeries, Series, TableData } from "../shared/chart-data";
 import type { UserChartSpec } from "../shared/user-charts";
 import { keyed, type Point, recent } from "./keyed-series";
-import { userSeries, userTable } from "./user-series";
+import { startsShown, userSeries, userTable } from "./user-series";
 import { WindowStore } from "./window-store";
 
 /** Options of {@link ChartAggregator}. */
@@ -38,6 +38,9 @@ export interface AggregatorOptions {
   /** Latest rows shown in a user metric's table (default 12). */
   tableRows?: number;
 }
+
+/** Most window starts kept for one user metric (a 10-second slide over 6 hours would be 2,160). */
+const MAX_USER_STARTS = 2500;
 
 /** Series names of the conversion chart. */
 export const CONVERSION_KEYS = ["click → purchase within 10 min", "purchases / views"] as const;
@@ -94,8 +97,14 @@ export class ChartAggregator {
 
   private store(metric: string): WindowStore {
     let s = this.finals.get(metric);
-    if (!s) this.finals.set(metric, (s = new WindowStore(this.keep)));
+    if (!s) this.finals.set(metric, (s = new WindowStore(this.keepOf(metric))));
     return s;
+  }
+
+  /** Window starts kept for `metric`: a user metric's chart may show more than 1-minute windows do (bounded). */
+  private keepOf(metric: string): number {
+    const spec = this.o.user.find((u) => u.metric === metric && u.kind === "lines");
+    return spec ? Math.min(MAX_USER_STARTS, Math.max(this.keep, startsShown(spec, this.o.windows * 60_000) + 5)) : this.keep;
   }
 
   /** Takes rows the pipeline emitted (final window rows and on-arrival anomalies). */
@@ -170,7 +179,8 @@ export class ChartAggregator {
     const tables: Record<string, TableData> = {};
     for (const spec of this.o.user) {
       const store = this.finals.get(spec.metric);
-      if (spec.kind === "lines") series[spec.id] = userSeries(spec, store, peek, this.o.windows);
+      // `windows` is the range in 1-minute windows.
+      if (spec.kind === "lines") series[spec.id] = userSeries(spec, store, peek, this.o.windows * 60_000);
       else tables[spec.id] = userTable(spec, store, peek, this.o.tableRows);
     }
     return { series, tables };

@@ -27,9 +27,20 @@ function valueOf(spec: UserChartSpec, row: OutputRow): number | null {
   return spec.value.cents ? centsToCurrency(v) : v;
 }
 
-/** The series of a lines chart: the top {@link TOP_GROUPS} groups by total over the newest `windows` windows. */
-export function userSeries(spec: UserChartSpec, store: WindowStore | undefined, peek: OutputRow[], windows: number): KeyedSeries {
-  const rows = recent(store, peek, spec.metric, windows);
+/** Watermark delay the console's pipeline runs with (SPEC): windows that long past their end are still open. */
+const WATERMARK_DELAY_MS = 5 * 60_000;
+
+/**
+ * Window starts a chart of `rangeMs` shows: those ending in the range, plus the windows still
+ * open beyond it (a window's size past its start, and the watermark delay past its end).
+ */
+export function startsShown(spec: UserChartSpec, rangeMs: number): number {
+  return Math.ceil(rangeMs / spec.stepMs) + Math.ceil((spec.sizeMs + WATERMARK_DELAY_MS) / spec.stepMs);
+}
+
+/** The series of a lines chart: the top {@link TOP_GROUPS} groups by total over the windows of the shown range. */
+export function userSeries(spec: UserChartSpec, store: WindowStore | undefined, peek: OutputRow[], rangeMs: number): KeyedSeries {
+  const rows = recent(store, peek, spec.metric, startsShown(spec, rangeMs));
   const totals = new Map<string, number>();
   const points: Point[] = [];
   for (const { row, partial } of rows) {
