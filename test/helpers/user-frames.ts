@@ -22,10 +22,10 @@ import { reviewRecords } from "./reviews-fixture";
 
 /** Metrics over the SPEC fields frames carry as field columns or derive from their columns. */
 const EXTRA: MetricJson[] = [
-  { name: "clicks_by_browser", from: "clickstream", where: [{ field: "session_id", exists: true }], groupBy: ["browser"], window: { tumbling: "1m" }, aggregates: { events: { fn: "count" }, ids: { fn: "count_distinct", field: "event_id" }, sessions: { fn: "count_distinct", field: "session_id" }, latest: { fn: "max", field: "timestamp" } } },
+  { name: "clicks_by_browser", from: "clickstream", where: [{ field: "session_id", exists: true }, { field: "browser", ne: "safari" }], groupBy: ["browser"], window: { tumbling: "1m" }, aggregates: { events: { fn: "count" }, ids: { fn: "count_distinct", field: "event_id" }, sessions: { fn: "count_distinct", field: "session_id" }, latest: { fn: "max", field: "timestamp" } } },
   { name: "tx_by_currency", from: "transactions", where: [{ field: "amount", gt: 20 }], groupBy: ["currency"], window: { sliding: "4m", every: "2m" }, aggregates: { revenue: { fn: "sum", field: "amount" }, txs: { fn: "count_distinct", field: "transaction_id" } } },
   { name: "order_sizes", from: "orders", groupBy: ["product_id"], window: { tumbling: "5m" }, aggregates: { orders: { fn: "count_distinct", field: "order_id" }, avg: { fn: "avg", field: "amount" } } },
-  { name: "ratings_by_verified", from: "reviews", groupBy: ["verified"], window: { sliding: "10m", every: "5m" }, aggregates: { avg: { fn: "avg", field: "rating" }, countries: { fn: "count_distinct", field: "user.country" }, ids: { fn: "count_distinct", field: "review_id" } } },
+  { name: "ratings_by_verified", from: "reviews", where: [{ field: "user.country", in: ["de", "fr", "nowhere"] }, { field: "product_id", ne: "prod-003" }], groupBy: ["verified"], window: { sliding: "10m", every: "5m" }, aggregates: { avg: { fn: "avg", field: "rating" }, countries: { fn: "count_distinct", field: "user.country" }, ids: { fn: "count_distinct", field: "review_id" } } },
 ];
 
 /** examples/metrics.json with the extra metrics. */
