@@ -3,7 +3,8 @@
  * declared `reviews` input of examples/metrics.json go to a real broker, `eddy serve
  * --metrics-file` (a child process, the command as a user runs it) replays them into the page,
  * and each of the six metrics gets a chart of its own with data — lines for the windowed ones
- * with open windows drawn apart, a table of the latest rows for the session metric — laid out
+ * with open windows drawn apart and categories in their usual colours, a table of the latest rows
+ * for the session metric — laid out
  * with no empty grid cell; the worker's final rows of closed windows equal `eddy run
  * --metrics-file` over the same topics; at 390 px nothing scrolls sideways.
  */
@@ -26,7 +27,7 @@ import { runTopics, topicFlags } from "../helpers/run-kafka";
 import { launchChromium, type LaunchedChromium } from "./helpers/browser";
 import { buildConsole } from "./helpers/build-console";
 import { eddy, until } from "./helpers/page-probe";
-import { lineGroups, overflowing } from "./helpers/ui-probes";
+import { legendColors, lineGroups, overflowing } from "./helpers/ui-probes";
 
 const ROOT = resolve(__dirname, "../..");
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -128,6 +129,12 @@ describe("user-defined metrics in the console: Kafka → eddy serve --metrics-fi
     const groups = await lineGroups(page, "user-revenue_by_currency");
     expect(groups.some((g) => !g.dashed && g.paths > 0)).toBe(true);
     expect(groups.some((g) => g.dashed && g.paths > 0 && g.opacity < 1)).toBe(true);
+    // A metric grouped by category uses each category's colour of the built-in charts.
+    const cats = await legendColors(page, "user-cart_adds_by_category");
+    const revenue = await legendColors(page, "category-revenue");
+    const shared = Object.keys(cats).filter((k) => k in revenue);
+    expect(shared.length).toBeGreaterThanOrEqual(3);
+    for (const k of shared) expect(cats[k], k).toBe(revenue[k]);
     expect(pageErrors).toEqual([]);
   });
 
