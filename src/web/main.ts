@@ -5,7 +5,9 @@
  * latency, long tasks) used by the end-to-end test and handy in DevTools.
  */
 import * as Comlink from "comlink";
-import { CHARTS } from "./charts";
+import { CHARTS, chartsFor } from "./charts";
+import type { ChartDeclaration } from "./charts/chart";
+import { userChart } from "./charts/user-metrics";
 import type { ChartData, ConnectionState } from "./shared/chart-data";
 import { ChartPanel, type ViewContext } from "./ui/chart-panel";
 import { layoutGrid } from "./ui/chart-grid";
@@ -21,7 +23,6 @@ import { timeBase } from "./ui/time-base";
 import { fromUrl, RANGES, Toolbar } from "./ui/toolbar";
 import { TopicBrowser } from "./ui/topic-browser";
 import type { ConsoleWorkerApi, GatewayInfo } from "./worker";
-import type { KeptMetric } from "./worker/chart-aggregator";
 import "./styles.css";
 
 /** SPEC watermark delay (the console runs the pipeline with SPEC defaults). */
@@ -40,6 +41,20 @@ const stateView = new StateView($("state"));
 const health = new HealthStrip($("health"), $("dev"));
 const panels = CHARTS.map((c) => new ChartPanel(c));
 layoutGrid($("charts"), panels);
+
+/**
+ * Shows the charts of the metrics the gateway runs: built-in ones narrowed by `--only`, one per
+ * user-defined metric. Panels of charts kept are reused; the grid is laid out again (no empty cell).
+ */
+function setCharts(decls: ChartDeclaration[]): void {
+  const ids = decls.map((c) => c.id).join("|");
+  if (ids === panels.map((p) => p.chart.id).join("|")) return;
+  const byId = new Map(panels.map((p) => [p.chart.id, p]));
+  // The scheduler holds this array: replace its contents rather than the array.
+  panels.splice(0, panels.length, ...decls.map((c) => byId.get(c.id) ?? new ChartPanel(c)));
+  layoutGrid($("charts"), panels);
+  scheduler.redraw();
+}
 
 const latency = new LatencyTracker();
 const longTasks = new LongTaskMonitor();
@@ -145,6 +160,7 @@ void worker
     }),
     Comlink.proxy((i: GatewayInfo) => {
       info = i;
+      setCharts(chartsFor(i.metrics.builtins, i.metrics.charts.map(userChart)));
       showState();
     }),
   )
@@ -169,8 +185,8 @@ const debug = {
   updatesDrawn: () => updatesDrawn,
   lastHealth: () => last?.health ?? null,
   stats: () => worker.stats(),
-  finalRows: (metric: KeptMetric, windowStart?: number) => worker.finalRows(metric, windowStart),
-  closedWindows: (metric: KeptMetric) => worker.closedWindows(metric),
+  finalRows: (metric: string, windowStart?: number) => worker.finalRows(metric, windowStart),
+  closedWindows: (metric: string) => worker.closedWindows(metric),
   latency: () => latency.sinceReset(),
   recentLatency: () => latency.recent(),
   resetLatency: () => latency.reset(),

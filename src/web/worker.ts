@@ -12,8 +12,8 @@ import { wasmKernels } from "../core/pipeline/kernel-factory";
 import type { OutputRow } from "../core/pipeline/rows";
 import { instantiateCore } from "../core/wasm";
 import { type ChartData, type ConnectionState, transferables } from "./shared/chart-data";
-import type { AggregatorOptions, KeptMetric } from "./worker/chart-aggregator";
-import { ConsoleEngine, type EngineStats } from "./worker/console-engine";
+import type { AggregatorOptions } from "./worker/chart-aggregator";
+import { ConsoleEngine, type EngineMetrics, type EngineStats } from "./worker/console-engine";
 import { GatewaySocket } from "./worker/gateway-socket";
 import { RateMeter } from "./worker/rate-meter";
 
@@ -44,10 +44,11 @@ export function aggregatorFor(rangeMs: number): AggregatorOptions {
   };
 }
 
-/** What the gateway said about itself in `welcome`. */
+/** What the gateway said about itself in `welcome`, and the metrics the worker runs for it. */
 export interface GatewayInfo {
   source: SourceInfo;
   topics: TopicInfo[];
+  metrics: EngineMetrics;
 }
 
 let engine: ConsoleEngine | undefined;
@@ -103,7 +104,17 @@ const api = {
       },
       onWelcome: (w) => {
         subscribed = w.subscribed.topics;
-        onInfo({ source: w.source, topics: w.topics });
+        let metrics: EngineMetrics;
+        try {
+          metrics = engine!.configure(w.metrics);
+        } catch (err) {
+          // The gateway checked the same definitions with the same code: only another build of
+          // eddy can disagree. Its frames would not fit this pipeline, so stop rather than loop.
+          socket?.close();
+          onState({ kind: "failed", reason: `cannot run the gateway's metrics (${message(err)}); reload once the gateway and this page are the same version` });
+          return;
+        }
+        onInfo({ source: w.source, topics: w.topics, metrics });
       },
       onFrame: (data) => {
         if (recovering) return;
@@ -186,12 +197,12 @@ const api = {
   },
 
   /** Final rows of closed windows the worker computed (for checks against the headless runner). */
-  finalRows(metric: KeptMetric, windowStart?: number): OutputRow[] {
+  finalRows(metric: string, windowStart?: number): OutputRow[] {
     return engine?.finalRows(metric, windowStart) ?? [];
   },
 
   /** Starts of the closed windows held for `metric`. */
-  closedWindows(metric: KeptMetric): number[] {
+  closedWindows(metric: string): number[] {
     return engine?.closedWindows(metric) ?? [];
   },
 };

@@ -134,7 +134,7 @@ const REASONS = {
   size: /^frame of \d+ bytes exceeds \d+$/,
   header: /^frame truncated: \d+ bytes, header needs \d+$/,
   magic: /^not an event frame \(bad magic\)$/,
-  version: /^frame version \d+ not supported \(expected 1\)$/,
+  version: /^frame version \d+ not supported \(expected 1 or 2\)$/,
   kind: /^unknown frame kind \d+$/,
   count: /^frame claims \d+ events \(max \d+\)$/,
   sentAt: /^sentAt is not finite$/,
@@ -242,7 +242,7 @@ describe("event frames: malformed input is rejected with FrameError", () => {
       return b;
     };
     expect(() => decodeFrame(at(0, 0))).toThrow(/magic/);
-    expect(() => decodeFrame(at(4, 2))).toThrow(/version 2/);
+    expect(() => decodeFrame(at(4, 3))).toThrow(/version 3/);
     expect(() => decodeFrame(at(5, 9))).toThrow(/kind/);
     expect(() => decodeFrame(at(19, 0xff))).toThrow(/events/);
     expect(() => decodeFrame(at(HEADER_BYTES, 9))).toThrow(/dictionary 9/);

@@ -7,18 +7,26 @@
  */
 import { ACTIONS, DEVICES } from "../events";
 import {
+  BOOL_NONE,
   DELTA_HEADER_BYTES,
   type EventFrame,
+  FIELD_BOOLEAN,
+  FIELD_NUMBER,
+  FIELD_STRING,
   FLAG_IDS,
   FRAME_DICTS,
+  FRAME_DICTS_V2,
   FRAME_KIND_EVENTS,
   FRAME_MAGIC,
   FRAME_VERSION,
+  FRAME_VERSION_FIELDS,
   type FrameDelta,
+  type FrameFieldColumn,
   FrameError,
   HEADER_BYTES,
   MAX_FRAME_BYTES,
   MAX_FRAME_EVENTS,
+  MAX_TOPIC_CODE,
   pad8,
 } from "./format";
 
@@ -40,7 +48,7 @@ export function isEventFrame(data: ArrayBuffer | ArrayBufferView): boolean {
   return b.length >= 8 && (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0 === FRAME_MAGIC;
 }
 
-/** Decodes one frame; throws {@link FrameError} when it is not a valid version-1 event frame. */
+/** Decodes one frame; throws {@link FrameError} when it is not a valid version-1 or version-2 event frame. */
 export function decodeFrame(data: ArrayBuffer | ArrayBufferView): EventFrame {
   let bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${bytes.length} bytes exceeds ${MAX_FRAME_BYTES}`);
@@ -53,12 +61,17 @@ export function decodeFrame(data: ArrayBuffer | ArrayBufferView): EventFrame {
   const dv = new DataView(buf, base, len);
   if (dv.getUint32(0, true) !== FRAME_MAGIC) throw new FrameError("not an event frame (bad magic)");
   const version = dv.getUint8(4);
-  if (version !== FRAME_VERSION) throw new FrameError(`frame version ${version} not supported (expected ${FRAME_VERSION})`);
+  if (version !== FRAME_VERSION && version !== FRAME_VERSION_FIELDS) throw new FrameError(`frame version ${version} not supported (expected ${FRAME_VERSION} or ${FRAME_VERSION_FIELDS})`);
+  const v2 = version === FRAME_VERSION_FIELDS;
+  const dictCount = v2 ? FRAME_DICTS_V2.length : FRAME_DICTS.length;
+  const maxTopic = v2 ? MAX_TOPIC_CODE : 2;
   if (dv.getUint8(5) !== FRAME_KIND_EVENTS) throw new FrameError(`unknown frame kind ${dv.getUint8(5)}`);
   const flags = dv.getUint16(6, true);
   const n = dv.getUint32(16, true);
   if (n > MAX_FRAME_EVENTS) throw new FrameError(`frame claims ${n} events (max ${MAX_FRAME_EVENTS})`);
   const deltaCount = dv.getUint16(28, true);
+  // Reserved in version 1 (read as no field columns).
+  const fieldCount = v2 ? dv.getUint16(30, true) : 0;
   const sentAt = dv.getFloat64(32, true);
   if (!Number.isFinite(sentAt)) throw new FrameError("sentAt is not finite");
 
@@ -70,7 +83,7 @@ export function decodeFrame(data: ArrayBuffer | ArrayBufferView): EventFrame {
   for (let d = 0; d < deltaCount; d++) {
     need(DELTA_HEADER_BYTES, "a delta header");
     const dict = dv.getUint8(pos);
-    if (dict >= FRAME_DICTS.length) throw new FrameError(`unknown dictionary ${dict}`);
+    if (dict >= dictCount) throw new FrameError(`unknown dictionary ${dict}`);
     const start = dv.getUint32(pos + 4, true);
     const count = dv.getUint32(pos + 8, true);
     const strBytes = dv.getUint32(pos + 12, true);
@@ -116,7 +129,7 @@ export function decodeFrame(data: ArrayBuffer | ArrayBufferView): EventFrame {
   const stream = u32(), user = u32(), product = u32(), category = u32(), url = u32();
   const topic = u8(), action = u8(), device = u8();
   for (let i = 0; i < n; i++) {
-    if (topic[i] > 2) throw new FrameError(`event ${i}: unknown topic code ${topic[i]}`);
+    if (topic[i] > maxTopic) throw new FrameError(`event ${i}: unknown topic code ${topic[i]}`);
     const a = action[i];
     if (a >= ACTIONS.length && a !== ACTION_NONE) throw new FrameError(`event ${i}: unknown action code ${a}`);
     if (device[i] > DEVICES.length) throw new FrameError(`event ${i}: unknown device code ${device[i]}`);
@@ -138,10 +151,51 @@ export function decodeFrame(data: ArrayBuffer | ArrayBufferView): EventFrame {
     }
     pos = pad8(pos);
   }
+  const fields = fieldCount ? decodeFields(dv, buf, base, len, pos, fieldCount, topic) : { fields: [], end: pos };
+  pos = fields.end;
   if (pos !== len) throw new FrameError(pos > len ? "frame truncated at the end" : `frame has ${len - pos} trailing bytes`);
   return {
     version, flags, epoch: dv.getUint32(8, true), seq: dv.getUint32(12, true), n,
     dropped: dv.getUint32(20, true), invalid: dv.getUint32(24, true), sentAt, deltas,
-    topic, action, device, stream, user, product, category, url, t, kafkaTs, cents, ids,
+    topic, action, device, stream, user, product, category, url, t, kafkaTs, cents, ids, fields: fields.fields,
   };
+}
+
+/** The field section (version 2): descriptors, then one column per descriptor (docs/frames.md). */
+function decodeFields(dv: DataView, buf: ArrayBufferLike, base: number, len: number, start: number, count: number, topic: Uint8Array): { fields: FrameFieldColumn[]; end: number } {
+  let pos = start;
+  if (pos + pad8(4 * count) > len) throw new FrameError("frame truncated in the field descriptors");
+  const perTopic = new Uint32Array(256);
+  for (let i = 0; i < topic.length; i++) perTopic[topic[i]]++;
+  const fields: FrameFieldColumn[] = [];
+  const seen = new Set<number>();
+  for (let k = 0; k < count; k++) {
+    const code = dv.getUint8(pos + 4 * k);
+    const type = dv.getUint8(pos + 4 * k + 1);
+    const field = dv.getUint16(pos + 4 * k + 2, true);
+    if (code > MAX_TOPIC_CODE) throw new FrameError(`field column ${k}: unknown topic code ${code}`);
+    if (type !== FIELD_STRING && type !== FIELD_NUMBER && type !== FIELD_BOOLEAN) throw new FrameError(`field column ${k}: unknown type ${type}`);
+    if (seen.has(field)) throw new FrameError(`field ${field} has two columns`);
+    seen.add(field);
+    fields.push({ topic: code, type, field, values: new Uint8Array(0) });
+  }
+  pos += pad8(4 * count);
+  for (const f of fields) {
+    const m = perTopic[f.topic];
+    const size = f.type === FIELD_STRING ? pad8(4 * m) : f.type === FIELD_NUMBER ? 8 * m : pad8(m);
+    if (pos + size > len) throw new FrameError("frame truncated in the field columns");
+    if (f.type === FIELD_STRING) f.values = new Uint32Array(buf, base + pos, m);
+    else if (f.type === FIELD_NUMBER) {
+      const a = new Float64Array(buf, base + pos, m);
+      // Missing is NaN; an infinity is never written (non-finite numbers count as missing).
+      for (let i = 0; i < m; i++) if (a[i] === Infinity || a[i] === -Infinity) throw new FrameError(`field ${f.field}: value ${i} is infinite`);
+      f.values = a;
+    } else {
+      const a = new Uint8Array(buf, base + pos, m);
+      for (let i = 0; i < m; i++) if (a[i] > 1 && a[i] !== BOOL_NONE) throw new FrameError(`field ${f.field}: value ${i} is not a boolean code`);
+      f.values = a;
+    }
+    pos += size;
+  }
+  return { fields, end: pos };
 }

@@ -6,8 +6,17 @@
 
 /** "EDFR" as a little-endian u32: the first four bytes of every event frame. */
 export const FRAME_MAGIC = 0x52464445;
-/** Format version written in byte 4. Readers reject other versions. */
+/**
+ * Format version of frames without user-metric fields, written in byte 4. A gateway that runs
+ * user-defined metrics writes {@link FRAME_VERSION_FIELDS} frames instead; readers accept both
+ * and reject any other version.
+ */
 export const FRAME_VERSION = 1;
+/**
+ * Version 2: version 1 plus declared-input events (topic codes from 3), the `values` dictionary
+ * (number 5) and a section of user-metric field columns after the ids (docs/frames.md).
+ */
+export const FRAME_VERSION_FIELDS = 2;
 /** Frame kind in byte 5: a batch of events. Other kinds are reserved. */
 export const FRAME_KIND_EVENTS = 1;
 /** Fixed header size in bytes (a multiple of 8, so that f64 columns stay aligned). */
@@ -42,6 +51,37 @@ export const DICT_PRODUCTS = 1;
 export const DICT_CATEGORIES = 2;
 export const DICT_URLS = 3;
 export const DICT_STREAMS = 4;
+/**
+ * Version 2 adds dictionary 5, `values`: the strings of user-metric field columns. The browser
+ * keeps it apart from the pipeline's own dictionaries (src/core/pipeline/frame-fields.ts).
+ */
+export const FRAME_DICTS_V2 = [...FRAME_DICTS, "values"] as const;
+export type FrameDictNameV2 = (typeof FRAME_DICTS_V2)[number];
+export const DICT_VALUES = 5;
+/** Highest topic code of a version-2 frame (SPEC topics 0–2, declared inputs from 3). */
+export const MAX_TOPIC_CODE = 63;
+
+/** Field column types of version 2 (docs/frames.md). */
+export const FIELD_STRING = 1;
+export const FIELD_NUMBER = 2;
+export const FIELD_BOOLEAN = 3;
+/** A missing boolean in a boolean field column (0 false, 1 true). */
+export const BOOL_NONE = 255;
+/** A missing string in a string field column (and in the `url` column). */
+export const STRING_NONE = 0xffffffff;
+
+/**
+ * One user-metric field column of a version-2 frame: the values of field number `field` (an index
+ * into the list both ends derive from the metric definitions, src/core/frames/fields.ts) for the
+ * frame's events of topic code `topic`, in frame order — one value per such event, none for others.
+ */
+export interface FrameFieldColumn {
+  topic: number;
+  /** FIELD_STRING (ids in the `values` dictionary, STRING_NONE = missing), FIELD_NUMBER (NaN = missing) or FIELD_BOOLEAN (BOOL_NONE = missing). */
+  type: number;
+  field: number;
+  values: Uint32Array | Float64Array | Uint8Array;
+}
 
 /** Strings appended to one gateway dictionary: ids `start .. start + strings.length - 1`. */
 export interface FrameDelta {
@@ -99,6 +139,8 @@ export interface EventFrame extends FrameHeader, FrameColumns {
   deltas: FrameDelta[];
   /** transaction_id / order_id (and event_id when sent) per event; "" when not sent. Null without FLAG_IDS. */
   ids: string[] | null;
+  /** User-metric field columns (version 2; empty in version 1). */
+  fields: FrameFieldColumn[];
 }
 
 /** Why a frame was rejected (malformed, truncated, wrong version, out-of-range value). */

@@ -3,7 +3,7 @@
  * sends (docs/frames.md, "WebSocket protocol"). Binary messages are event frames (./format).
  * Isomorphic: the gateway validates with it, the browser builds its messages with its types.
  */
-import { FRAME_DICTS } from "./format";
+import { FRAME_DICTS, FRAME_DICTS_V2 } from "./format";
 
 /** Protocol version of the JSON messages (the frame format has its own, in each frame). */
 export const PROTOCOL_VERSION = 1;
@@ -18,7 +18,7 @@ export interface HelloMessage {
   v: number;
   /** Epoch of the dictionaries the client holds (from an earlier frame), or null. */
   epoch?: number | null;
-  /** Sizes of the client's dictionaries, in FRAME_DICTS order; ignored unless `epoch` matches. */
+  /** Sizes of the client's dictionaries, in FRAME_DICTS (or FRAME_DICTS_V2) order; ignored unless `epoch` matches. */
   dicts?: number[] | null;
   /** Topic names whose events to receive (default: every input topic the gateway knows). */
   topics?: string[];
@@ -49,7 +49,24 @@ export type ClientMessage = HelloMessage | SubscribeMessage | PingMessage;
 /** An input topic the gateway forwards. */
 export interface TopicInfo {
   name: string;
-  kind: "clickstream" | "transactions" | "orders";
+  /** A SPEC topic kind, or (additive) `declared`: a declared input of the user-defined metrics. */
+  kind: "clickstream" | "transactions" | "orders" | "declared";
+  /** The declared input's name (kind `declared`). */
+  input?: string;
+}
+
+/**
+ * The user-defined metrics a gateway runs (`eddy serve --metrics-file`, additive in `welcome`):
+ * the file's JSON as written and the `--only` names, which the worker validates and selects with
+ * the same code as the gateway, so both derive the same metrics, inputs and frame field columns.
+ */
+export interface MetricsInfo {
+  /** The metrics file's JSON (src/core/metrics/user/definition.ts MetricsFileJson). */
+  definitions: unknown;
+  /** `--only` names (built-in or user-defined), or null for every metric. */
+  only: string[] | null;
+  /** Where the definitions came from, for messages. */
+  source: string;
 }
 
 /** Where the gateway's events come from. */
@@ -75,6 +92,8 @@ export interface WelcomeMessage {
   subscribed: { topics: string[]; results: boolean };
   frameIntervalMs: number;
   limits: { maxFrameEvents: number; maxClientMessageBytes: number };
+  /** User-defined metrics to run beside the built-in ones (additive; absent or null: none). */
+  metrics?: MetricsInfo | null;
 }
 
 /** Answer to `subscribe`. */
@@ -173,8 +192,9 @@ export function parseClientMessage(text: string): ParsedClientMessage {
       if (o.epoch != null && !(Number.isInteger(o.epoch) && (o.epoch as number) >= 0 && (o.epoch as number) <= 0xffffffff)) return { ok: false, reason: "'epoch' must be a u32 or null" };
       if (o.dicts != null) {
         const d = o.dicts;
-        if (!Array.isArray(d) || d.length !== FRAME_DICTS.length || !d.every((x) => Number.isInteger(x) && x >= 0)) {
-          return { ok: false, reason: `'dicts' must be ${FRAME_DICTS.length} non-negative integers (${FRAME_DICTS.join(", ")})` };
+        // Five for version-1 frames, six when the client also holds the `values` dictionary (version 2).
+        if (!Array.isArray(d) || (d.length !== FRAME_DICTS.length && d.length !== FRAME_DICTS_V2.length) || !d.every((x) => Number.isInteger(x) && x >= 0)) {
+          return { ok: false, reason: `'dicts' must be ${FRAME_DICTS.length} or ${FRAME_DICTS_V2.length} non-negative integers (${FRAME_DICTS_V2.join(", ")})` };
         }
       }
       if (o.topics !== undefined && (e = stringList(o.topics, "topics"))) return { ok: false, reason: e };

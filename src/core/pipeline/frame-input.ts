@@ -9,9 +9,13 @@
  *   applyFrameDeltas(pipeline, frame);
  *   for (let i = 0; i < frame.n; ) { i = appendFrame(pipeline, frame, i); if (pipeline.batch.full) pipeline.process(now); }
  */
-import { type EventFrame, FLAG_RESET, FRAME_DICTS, FrameError } from "../frames/format";
+import { DICT_VALUES, type EventFrame, FLAG_RESET, FRAME_DICTS, FrameError } from "../frames/format";
 import { URL_NONE } from "./batch";
+import { frameFieldInput } from "./frame-fields";
 import type { Pipeline } from "./pipeline";
+
+/** First topic code of a declared input: their events have no user, product or category. */
+const FIRST_DECLARED = 3;
 
 /**
  * True when the frame's ids do not continue the dictionaries the client holds (a new gateway
@@ -21,26 +25,34 @@ export function frameStartsOver(frame: EventFrame, knownEpoch: number | null): b
   return (frame.flags & FLAG_RESET) !== 0 || frame.epoch !== knownEpoch;
 }
 
-/** Sizes of the pipeline's dictionaries in frame order, for the `hello` message. */
+/**
+ * Sizes of the pipeline's dictionaries in frame order, for the `hello` message: the five of
+ * version 1, and the gateway's `values` dictionary as far as it came when the pipeline runs
+ * user-defined metrics (frame-fields.ts).
+ */
 export function frameDictionarySizes(pipeline: Pipeline): number[] {
-  return FRAME_DICTS.map((d) => pipeline.dictionary(d).size);
+  const sizes = FRAME_DICTS.map((d) => pipeline.dictionary(d).size);
+  return pipeline.user.metrics.length ? [...sizes, frameFieldInput(pipeline).mirror.size] : sizes;
 }
 
 /** Applies the frame's dictionary deltas; a gap or a conflict throws a {@link FrameError}. */
 export function applyFrameDeltas(pipeline: Pipeline, frame: EventFrame): void {
   for (const d of frame.deltas) {
+    const name = d.dict === DICT_VALUES ? "values" : FRAME_DICTS[d.dict];
     try {
-      pipeline.dictionary(FRAME_DICTS[d.dict]).applyDelta({ start: d.start, strings: d.strings });
+      if (d.dict === DICT_VALUES) frameFieldInput(pipeline).applyDelta({ start: d.start, strings: d.strings });
+      else pipeline.dictionary(FRAME_DICTS[d.dict]).applyDelta({ start: d.start, strings: d.strings });
     } catch (err) {
-      throw new FrameError(`dictionary ${FRAME_DICTS[d.dict]}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new FrameError(`dictionary ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }
 
-function checkIds(ids: Uint32Array, from: number, to: number, size: number, name: string, none = -1): void {
+/** Checks ids of events `from .. to - 1`; with `topic`, only those of SPEC events (declared ones have none). */
+function checkIds(ids: Uint32Array, from: number, to: number, size: number, name: string, topic: Uint8Array | null, none = -1): void {
   for (let i = from; i < to; i++) {
     const v = ids[i];
-    if (v >= size && v !== none) throw new FrameError(`event ${i}: ${name} id ${v} not in the dictionary (size ${size})`);
+    if (v >= size && v !== none && (!topic || topic[i] < FIRST_DECLARED)) throw new FrameError(`event ${i}: ${name} id ${v} not in the dictionary (size ${size})`);
   }
 }
 
@@ -55,11 +67,17 @@ export function appendFrame(pipeline: Pipeline, frame: EventFrame, from = 0): nu
   const k = Math.min(frame.n - from, b.capacity - b.n);
   if (k <= 0) return from;
   const to = from + k;
-  checkIds(frame.user, from, to, pipeline.dictionary("users").size, "user");
-  checkIds(frame.product, from, to, pipeline.dictionary("products").size, "product");
-  checkIds(frame.category, from, to, pipeline.dictionary("categories").size, "category");
-  checkIds(frame.stream, from, to, pipeline.dictionary("streams").size, "stream");
-  checkIds(frame.url, from, to, pipeline.dictionary("urls").size, "url", URL_NONE);
+  const topic = frame.topic;
+  const codes = pipeline.inputs.length;
+  for (let i = from; i < to; i++) if (topic[i] >= codes) throw new FrameError(`event ${i}: topic code ${topic[i]} is no input of these metrics`);
+  checkIds(frame.user, from, to, pipeline.dictionary("users").size, "user", topic);
+  checkIds(frame.product, from, to, pipeline.dictionary("products").size, "product", topic);
+  checkIds(frame.category, from, to, pipeline.dictionary("categories").size, "category", topic);
+  checkIds(frame.stream, from, to, pipeline.dictionary("streams").size, "stream", null);
+  checkIds(frame.url, from, to, pipeline.dictionary("urls").size, "url", topic, URL_NONE);
+  const fields = pipeline.user.metrics.length ? frameFieldInput(pipeline) : undefined;
+  if (fields) fields.check(frame, from, to);
+  else if (frame.fields.length) throw new FrameError("the frame carries field columns, but no user-defined metric runs here");
   const at = b.n;
   b.topic.set(frame.topic.subarray(from, to), at);
   b.stream.set(frame.stream.subarray(from, to), at);
@@ -74,6 +92,7 @@ export function appendFrame(pipeline: Pipeline, frame: EventFrame, from = 0): nu
   b.readAt.set(frame.kafkaTs.subarray(from, to), at);
   const ids = frame.ids;
   for (let i = 0; i < k; i++) b.id[at + i] = ids ? ids[from + i] : "";
+  fields?.fill(frame, from, to, at);
   b.n += k;
   return to;
 }

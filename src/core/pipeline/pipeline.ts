@@ -84,7 +84,8 @@ export class Pipeline {
   /** `add` runs per event: its input lookup is a map, not a scan. */
   private readonly inputByName: ReadonlyMap<string, PipelineInput>;
   private readonly builder: BatchBuilder;
-  private readonly columns: FieldColumns;
+  /** The user metrics' decoded fields (`add` fills them; so does frame-fields.ts from frames). */
+  readonly fieldColumns: FieldColumns;
   private readonly lanes: Lane[];
   /** Operator name (as declared) → operator. */
   private readonly operators: Map<string, MetricOp>;
@@ -102,7 +103,8 @@ export class Pipeline {
     private readonly catalog: Catalog,
     private readonly dicts: Dicts,
     capacity: number,
-    user: UserMetrics,
+    /** The user-defined metrics this pipeline runs. */
+    readonly user: UserMetrics,
     builtins: readonly string[] | undefined,
     readonly partials: boolean,
     snap?: SnapshotParts,
@@ -122,7 +124,7 @@ export class Pipeline {
       ["url", { ids: this.batch.url, dict: dicts.urls }],
       ["action", { ids: this.batch.action, dict: actions }],
     ]);
-    this.columns = new FieldColumns(user.metrics, capacity, dicts.values, (_, path) => shared.get(path));
+    this.fieldColumns = new FieldColumns(user.metrics, capacity, dicts.values, (_, path) => shared.get(path));
     this.wm = new Float64Array(capacity);
     this.late = new Uint32Array(capacity);
     this.definitions = Object.fromEntries(user.metrics.map((m) => [m.name, definitionFingerprint(m)]));
@@ -143,7 +145,7 @@ export class Pipeline {
       user: user.metrics,
       inputs: this.inputs,
       ctx,
-      columns: this.columns,
+      columns: this.fieldColumns,
       values: dicts.values,
       tracker: (g) => kernels.watermark(wmSpec, snap?.watermarks.get(g)),
       states: (op) => snap?.ops.get(op),
@@ -216,11 +218,11 @@ export class Pipeline {
     if (!inp) throw new Error(`'${input}' is not an input of this pipeline`);
     if (inp.kind) {
       const i = this.builder.append(this.batch, inp.kind, event as never, t, stream, readAt);
-      if (this.columns.reads(input)) this.columns.fill(input, i, event, { t, category: this.dicts.categories.decode(this.batch.category[i]) });
+      if (this.fieldColumns.reads(input)) this.fieldColumns.fill(input, i, event, { t, category: this.dicts.categories.decode(this.batch.category[i]) });
       return i;
     }
     const i = this.builder.appendOther(this.batch, inp.code, t, stream, readAt);
-    this.columns.fill(input, i, event);
+    this.fieldColumns.fill(input, i, event);
     return i;
   }
 

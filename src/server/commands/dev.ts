@@ -10,6 +10,7 @@ import { DEFAULT_GATEWAY_PORT } from "../../core/frames";
 import { helpText, parseFlags, UsageError } from "../args";
 import { normalizeAllowedHost } from "../gateway/hosts";
 import { listenProblem, tryListen } from "../gateway/startup";
+import { loadMetricSelection, METRICS_FLAGS } from "../runner/metrics-file";
 
 const FLAGS = {
   port: { type: "int", default: DEFAULT_GATEWAY_PORT, min: 1, max: 65535, help: "port of the gateway (Vite proxies /api and /ws to it)" },
@@ -22,9 +23,10 @@ const FLAGS = {
     help: "host names the console may be opened at besides localhost, 127.0.0.1, [::1] (comma-separated; .example.com for subdomains)",
   },
   "max-future-skew": { type: "duration", min: 0, help: "events stamped further ahead of the wall clock are invalid (default 1h; see eddy serve)" },
+  ...METRICS_FLAGS,
 } as const;
 
-const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092] [--allowed-hosts a,b]";
+const USAGE = "usage: eddy dev [--port 8787] [--web-port 5173] [--brokers host:9092] [--allowed-hosts a,b] [--metrics-file metrics.json [--only a,b]]";
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 /** The gateway stays on loopback under dev: the browser reaches it through Vite's proxy. */
 const GATEWAY_HOST = "127.0.0.1";
@@ -44,7 +46,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`--allowed-hosts: ${(err as Error).message}`);
   }
-  // The gateway runs under tsx watch, which outlives a gateway that cannot listen: check first.
+  // The gateway runs under tsx watch, which outlives a gateway that exits: check what would stop it
+  // first — the metrics file (the same validation as `eddy run`, exit 2) and the port.
+  loadMetricSelection(f["metrics-file"], f.only);
+  const metricsFile = f["metrics-file"] === undefined ? undefined : resolve(f["metrics-file"]);
   const problem = await listenProblem(await tryListen(GATEWAY_HOST, f.port), GATEWAY_HOST, f.port);
   if (problem) throw new UsageError(problem, { helpHint: false });
   const { createServer } = await import("vite");
@@ -73,6 +78,9 @@ export async function run(argv: string[]): Promise<number> {
   if (f.brokers) args.push("--brokers", f.brokers);
   if (allowedHosts.length) args.push("--allowed-hosts", allowedHosts.join(","));
   if (f["max-future-skew"] !== undefined) args.push("--max-future-skew", `${f["max-future-skew"]}ms`);
+  // The gateway runs in the repository root: the file's path is made absolute first.
+  if (metricsFile !== undefined) args.push("--metrics-file", metricsFile);
+  if (f.only?.length) args.push("--only", f.only.join(","));
   const env = { ...process.env, EDDY_DEV: "1", EDDY_ALLOWED_ORIGINS: [process.env.EDDY_ALLOWED_ORIGINS, ...origins].filter(Boolean).join(",") };
   const gateway: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   console.log(`\n  eddy console: ${url}\n`);

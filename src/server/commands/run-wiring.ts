@@ -7,6 +7,7 @@ import { type Catalog, DEFAULT_CATALOG, loadCatalog } from "../../core/catalog";
 import type { MetricRegistry } from "../../core/metrics/registry";
 import { UsageError } from "../args";
 import type { TransactionalProducer } from "../kafka/transactional-producer";
+import { inputsByTopic as topicInputs } from "../runner/metrics-file";
 import type { RunConfig } from "../runner/run-config";
 import { KafkaSink } from "../sinks/kafka-sink";
 
@@ -22,16 +23,7 @@ export function catalogFrom(cfg: RunConfig): Catalog {
 
 /** Topic name → input name: the SPEC topics under their configured names, then declared inputs. */
 export function inputsByTopic(cfg: RunConfig): Record<string, string> {
-  const out: Record<string, string> = {
-    [cfg.topics.clickstream]: "clickstream",
-    [cfg.topics.transactions]: "transactions",
-    [cfg.topics.orders]: "orders",
-  };
-  for (const d of cfg.metrics.user.inputs) {
-    if (out[d.topic]) throw new UsageError(`input '${d.name}' of ${cfg.metrics.file} reads topic '${d.topic}', which is already the ${out[d.topic]} topic: give the input another topic`, { helpHint: false });
-    out[d.topic] = d.name;
-  }
-  return out;
+  return topicInputs(cfg.topics, cfg.metrics);
 }
 
 /** The Kafka sink of a run on `producer`, with the run's topics. */

@@ -17,6 +17,7 @@ import { hostPolicy } from "../gateway/hosts";
 import { CLOSE_TIMEOUT_MS, type RunningGateway, startGateway } from "../gateway/server";
 import { listenProblem, reachability } from "../gateway/startup";
 import type { GatewaySource } from "../gateway/source";
+import { declaredTopics, inputsByTopic, loadMetricSelection, metricsInfo, METRICS_FLAGS } from "../runner/metrics-file";
 
 const FLAGS = {
   port: { type: "int", default: DEFAULT_GATEWAY_PORT, min: 0, max: 65535, help: "port of the console and gateway" },
@@ -43,10 +44,13 @@ const FLAGS = {
     min: 0,
     help: "events stamped further ahead of the wall clock are invalid: /collect answers 400, the console leaves them out",
   },
+  // The same flags as `eddy run`: the console's worker runs these metrics beside the built-in ones.
+  ...METRICS_FLAGS,
 } as const;
 
 const USAGE =
-  "usage: eddy serve [--port 8787] [--host 127.0.0.1] [--brokers host:9092] [--rate 200] [--api-only]\n\n" +
+  "usage: eddy serve [--port 8787] [--host 127.0.0.1] [--brokers host:9092] [--rate 200] [--api-only]\n" +
+  "                  [--metrics-file metrics.json [--only a,b]]\n\n" +
   "EDDY_TOKEN: require this token on the API, /metrics and the WebSocket (without it, only loopback and\n" +
   "--allowed-hosts names are answered). EDDY_ALLOWED_ORIGINS: extra origins for /ws.";
 
@@ -64,6 +68,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText(USAGE, FLAGS));
     return 0;
   }
+  // Validated exactly as `eddy run` does, before anything starts: a bad file exits 2 at once.
+  const selection = loadMetricSelection(f["metrics-file"], f.only);
+  const specTopics = { clickstream: f["clickstream-topic"], transactions: f["transactions-topic"], orders: f["orders-topic"] };
+  inputsByTopic(specTopics, selection);
+  const declared = declaredTopics(selection);
   const staticDir = f["api-only"] ? undefined : resolve(f["web-dir"] ?? resolve(ROOT, "dist/web"));
   if (staticDir && !existsSync(resolve(staticDir, "index.html"))) {
     throw new UsageError(`no built console in ${staticDir}: run \`npm run build\` first (or --api-only, or \`npm run dev\`)`);
@@ -71,10 +80,11 @@ export async function run(argv: string[]): Promise<number> {
   const source: GatewaySource = f.brokers
     ? new KafkaBridgeSource({
         brokers: resolveBrokers(f.brokers),
-        topics: { clickstream: f["clickstream-topic"], transactions: f["transactions-topic"], orders: f["orders-topic"] },
+        topics: specTopics,
         resultsTopic: f["results-topic"],
+        declared,
       })
-    : new EmbeddedSource({ rate: f.rate });
+    : new EmbeddedSource({ rate: f.rate, declared });
   const allowedOrigins = (process.env.EDDY_ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const allowedHosts = f["allowed-hosts"] ?? [];
   try {
@@ -86,7 +96,8 @@ export async function run(argv: string[]): Promise<number> {
   const collect = { trustProxy: f["trust-proxy"], ratePerSecond: f["collect-rate"], globalRatePerSecond: f["collect-global-rate"] };
   let gw: RunningGateway;
   try {
-    gw = await startGateway({ source, port: f.port, host: f.host, token, allowedOrigins, allowedHosts, staticDir, collect, maxFutureSkewMs: f["max-future-skew"] });
+    const metrics = { user: selection.user, info: metricsInfo(selection) };
+    gw = await startGateway({ source, port: f.port, host: f.host, token, allowedOrigins, allowedHosts, staticDir, collect, maxFutureSkewMs: f["max-future-skew"], metrics });
   } catch (err) {
     const problem = await listenProblem((err as NodeJS.ErrnoException).code, f.host, f.port);
     if (problem) throw new UsageError(problem, { helpHint: false });
@@ -98,6 +109,7 @@ export async function run(argv: string[]): Promise<number> {
   else {
     console.error(`eddy serve: ${reachability({ what, host: f.host, port: gw.port, token: token !== undefined, allowedHosts })}`);
     console.error(`eddy serve: source: ${source.info.description}; Ctrl-C stops`);
+    if (selection.user.metrics.length) console.error(`eddy serve: user-defined metrics from ${selection.file}: ${selection.user.metrics.map((m) => m.name).join(", ")}`);
   }
   await new Promise<void>((done) => {
     const stop = () => {

@@ -14,6 +14,8 @@ import { hostPolicy } from "./hosts";
 import { Hub, type HubOptions } from "./hub";
 import { MessageLog } from "./message-log";
 import { GatewayMetrics } from "./metrics";
+import type { MetricsInfo } from "../../core/frames";
+import type { UserMetrics } from "../../core/metrics/user/definition";
 import type { GatewaySource } from "./source";
 import { mountWs } from "./ws";
 
@@ -35,6 +37,11 @@ export interface GatewayOptions {
   collect?: CollectOptions;
   /** Allowed future skew of event time for /collect and for what the hub forwards (default 1 h). */
   maxFutureSkewMs?: number;
+  /**
+   * User-defined metrics (`--metrics-file`, `--only`): the hub forwards their declared inputs
+   * (the source must list their topics) and the fields they read; `welcome` carries `info`.
+   */
+  metrics?: { user: UserMetrics; info: MetricsInfo | null };
 }
 
 /** A gateway: the app plus what it drives. */
@@ -55,7 +62,14 @@ export interface Gateway {
 export function createGateway(opts: GatewayOptions): Gateway {
   const { source } = opts;
   const metrics = new GatewayMetrics();
-  const hub = new Hub({ maxFutureSkewMs: opts.maxFutureSkewMs, ...opts.hub, topics: source.topics, metrics, ...(source.history ? { history: source.history } : {}) });
+  const hub = new Hub({
+    maxFutureSkewMs: opts.maxFutureSkewMs,
+    ...opts.hub,
+    topics: source.topics,
+    metrics,
+    ...(opts.metrics ? { user: opts.metrics.user } : {}),
+    ...(source.history ? { history: source.history } : {}),
+  });
   const log = new MessageLog();
   const app = new Hono();
   const auth = requireToken(opts.token);
@@ -65,7 +79,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   app.use("/api/*", auth);
   app.use("/metrics", auth);
   app.use("/ws", checkOrigin(opts.allowedOrigins ?? [], hosts, opts.token), auth);
-  mountWs(app, hub, { source: source.info, resultsTopic: source.resultsTopic });
+  mountWs(app, hub, { source: source.info, resultsTopic: source.resultsTopic, metrics: opts.metrics?.info ?? null });
   mountApi(app, hub, source, log, metrics);
   // /collect is for public pages: no token (it is validated, size- and rate-limited instead).
   const collect = mountCollect(app, source, metrics, { maxFutureSkewMs: opts.maxFutureSkewMs, ...opts.collect });

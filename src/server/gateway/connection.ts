@@ -3,7 +3,7 @@
  * backpressure state and its counters, plus the handling of its JSON messages (hello,
  * subscribe, ping) per docs/frames.md.
  */
-import { FRAME_DICTS, MAX_CLIENT_MESSAGE_BYTES, MAX_FRAME_EVENTS, parseClientMessage, PROTOCOL_VERSION, type ServerMessage } from "../../core/frames";
+import { MAX_CLIENT_MESSAGE_BYTES, type MetricsInfo, MAX_FRAME_EVENTS, parseClientMessage, PROTOCOL_VERSION, type ServerMessage } from "../../core/frames";
 import { Backpressure } from "./backpressure";
 import { MAX_QUEUED_LIVE, replayHistory } from "./history";
 import type { Hub, InputMessage } from "./hub";
@@ -19,6 +19,8 @@ export interface HubSocket {
 export interface ConnectionContext {
   source: { kind: "embedded" | "kafka"; description: string };
   resultsTopic: string | null;
+  /** The user-defined metrics the gateway runs (sent in `welcome`). */
+  metrics?: MetricsInfo | null;
 }
 
 /** See the module comment. */
@@ -28,7 +30,7 @@ export class Connection {
   mask: Uint8Array;
   maskKey = "*";
   results = false;
-  marks: number[] = FRAME_DICTS.map(() => 0);
+  marks: number[];
   reset = true;
   seq = 0;
   droppedSince = 0;
@@ -46,6 +48,7 @@ export class Connection {
     readonly socket: HubSocket,
   ) {
     this.mask = new Uint8Array(hub.topics.length);
+    this.marks = hub.dictionarySizes().map(() => 0);
     this.bp = new Backpressure(hub.backpressure);
   }
 
@@ -92,8 +95,9 @@ export class Connection {
       case "hello": {
         if (this.ready) return this.fatal("hello sent twice");
         const sizes = this.hub.dictionarySizes();
-        const reuse = m.epoch === this.hub.epoch && Array.isArray(m.dicts) && m.dicts.every((s, j) => s <= sizes[j]);
-        this.marks = reuse ? [...m.dicts!] : FRAME_DICTS.map(() => 0);
+        // A client of version-1 frames holds five dictionaries: the sixth (`values`) starts at 0.
+        const reuse = m.epoch === this.hub.epoch && Array.isArray(m.dicts) && m.dicts.length <= sizes.length && m.dicts.every((s, j) => s <= sizes[j]);
+        this.marks = sizes.map((_, j) => (reuse ? (m.dicts![j] ?? 0) : 0));
         this.reset = !reuse;
         const subscribed = this.subscribe(m.topics, m.results);
         this.ready = true;
@@ -108,6 +112,7 @@ export class Connection {
           subscribed,
           frameIntervalMs: this.hub.frameIntervalMs,
           limits: { maxFrameEvents: Math.min(this.hub.maxFrameEvents, MAX_FRAME_EVENTS), maxClientMessageBytes: MAX_CLIENT_MESSAGE_BYTES },
+          ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
         });
         if (m.history) void replayHistory(this.hub, this, m.history.sinceMs);
         return;

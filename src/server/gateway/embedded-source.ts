@@ -27,6 +27,11 @@ export interface EmbeddedSourceOptions {
   startMs?: number;
   /** Newest messages kept for history replays (default 300,000). */
   historyMessages?: number;
+  /**
+   * Topics of the user-defined metrics' declared inputs (kind `declared`): in-memory topics the
+   * generator does not write; `produce` (and so /collect's producer, and tests) can.
+   */
+  declared?: TopicInfo[];
 }
 
 const TOPICS: TopicInfo[] = [
@@ -44,7 +49,7 @@ function hash(s: string): number {
 
 /** See the module comment. */
 export class EmbeddedSource implements GatewaySource {
-  readonly topics = TOPICS;
+  readonly topics: TopicInfo[];
   readonly resultsTopic = null;
   readonly info: SourceInfo;
   private readonly rate: number;
@@ -62,6 +67,7 @@ export class EmbeddedSource implements GatewaySource {
   readonly history: HistoryReader = { readHistory: (req) => this.readHistory(req) };
 
   constructor(private readonly opts: EmbeddedSourceOptions = {}) {
+    this.topics = [...TOPICS, ...(opts.declared ?? [])];
     this.rate = opts.rate ?? 200;
     this.partitions = opts.partitions ?? 3;
     this.keepMax = opts.historyMessages ?? 300_000;
@@ -70,7 +76,7 @@ export class EmbeddedSource implements GatewaySource {
     this.speed = speed;
     const time = speed === 1 ? "event time = wall clock" : Number.isFinite(speed) ? `event time ${speed}× faster than the wall clock` : "simulated event time";
     this.info = { kind: "embedded", description: `embedded generator, ${this.rate} events/s, ${time} (set KAFKA_BROKERS to bridge Kafka)` };
-    for (const t of TOPICS) this.offsets.set(t.name, new Array<number>(this.partitions).fill(0));
+    for (const t of this.topics) this.offsets.set(t.name, new Array<number>(this.partitions).fill(0));
   }
 
   private append(topic: string, key: string | null, value: string): void {
@@ -141,7 +147,7 @@ export class EmbeddedSource implements GatewaySource {
   }
 
   async listTopics(): Promise<TopicListing[]> {
-    return TOPICS.map((t) => ({
+    return this.topics.map((t) => ({
       name: t.name,
       kind: t.kind,
       partitions: this.offsets.get(t.name)!.map((high, partition) => ({ partition, low: "0", high: String(high), messages: high })),

@@ -6,23 +6,13 @@
  * strings it has not seen. Sending never waits: each client's {@link Backpressure} decides to
  * send, skip (counted, told) or close, so a slow tab slows nobody else.
  */
-import { categoryOf, type Catalog, DEFAULT_CATALOG } from "../../core/catalog";
-import { Dictionary } from "../../core/dictionary";
-import { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound, validate } from "../../core/events";
-import {
-  assembleFrame,
-  type ColumnBody,
-  columnsOfBatch,
-  encodeColumns,
-  encodeDeltas,
-  FLAG_RESET,
-  FLAG_SAMPLED,
-  FRAME_DICTS,
-  type FrameDictName,
-  type TopicInfo,
-} from "../../core/frames";
-import { BatchBuilder, EventBatch, TOPIC_CLICKSTREAM } from "../../core/pipeline/batch";
+import { type Catalog, DEFAULT_CATALOG } from "../../core/catalog";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound } from "../../core/events";
+import { assembleFrame, type ColumnBody, encodeDeltas, FLAG_RESET, FLAG_SAMPLED, type TopicInfo } from "../../core/frames";
+import type { UserMetrics } from "../../core/metrics/user/definition";
 import { Connection, type HubSocket } from "./connection";
+import { maskedBody } from "./frame-body";
+import { FrameBuffer, HubInputs } from "./hub-inputs";
 import type { GatewayMetrics } from "./metrics";
 import { type BackpressureLimits, DEFAULT_BACKPRESSURE } from "./backpressure";
 import type { HistoryReader } from "./history";
@@ -62,6 +52,11 @@ export interface HubOptions {
   maxDictionaryStrings?: number;
   /** Events stamped further ahead of the wall clock are invalid (default 1 h; see the runner's --max-future-skew). */
   maxFutureSkewMs?: number;
+  /**
+   * User-defined metrics (selected): `topics` may then hold their declared inputs (kind
+   * `declared`), and frames are version 2 with the fields the metrics read (docs/frames.md).
+   */
+  user?: UserMetrics;
 }
 
 const MAX_PENDING_RESULTS = 10_000;
@@ -82,20 +77,16 @@ export class Hub {
   /** The gateway's own consumer lag on the input topics (the source sets it; 0 when unknown). */
   lag = 0;
   readonly history: HistoryReader | undefined;
-  readonly dicts: Record<FrameDictName, Dictionary>;
-  private readonly builder: BatchBuilder;
-  private readonly batch: EventBatch;
-  private readonly scratch: EventBatch;
+  /** Validation and encoding of the input topics, with the gateway's dictionaries. */
+  readonly inputs: HubInputs;
+  private readonly live: FrameBuffer;
+  /** Filtered copies of the live batch for clients with a narrower subscription. */
+  private readonly scratch: FrameBuffer;
   /** One client's own frames (history, own-frames.ts), built and sent synchronously. */
-  readonly own: EventBatch;
-  private readonly topicIndex = new Map<string, number>();
-  /** Topic index of each `streams` id. */
-  private readonly streamTopic: number[] = [];
+  readonly own: FrameBuffer;
   private readonly topicCounts: Uint32Array;
   private readonly invalidPending: Uint32Array;
   private results: Record<string, unknown>[] = [];
-  /** `topic:partition` names per topic index and partition, so that ingest builds no string. */
-  private readonly streamNames: string[][] = [];
   private readonly maxDictionaryStrings: number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
@@ -114,36 +105,31 @@ export class Hub {
     this.metrics = opts.metrics;
     this.maxDictionaryStrings = opts.maxDictionaryStrings ?? 250_000;
     this.future = { now: 0, maxFutureSkewMs: opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
-    const catalog = opts.catalog ?? DEFAULT_CATALOG;
-    this.dicts = Object.fromEntries(FRAME_DICTS.map((d) => [d, new Dictionary()])) as Record<FrameDictName, Dictionary>;
-    this.builder = new BatchBuilder(this.dicts, (p) => categoryOf(catalog, p));
-    this.batch = new EventBatch(this.maxFrameEvents);
-    this.scratch = new EventBatch(this.maxFrameEvents);
-    this.own = new EventBatch(this.maxFrameEvents);
+    const catalog: Catalog = opts.catalog ?? DEFAULT_CATALOG;
+    this.inputs = new HubInputs(opts.topics, catalog, this.future, opts.user);
+    this.live = new FrameBuffer(this.maxFrameEvents, this.inputs);
+    this.scratch = new FrameBuffer(this.maxFrameEvents, this.inputs);
+    this.own = new FrameBuffer(this.maxFrameEvents, this.inputs);
     this.history = opts.history;
-    opts.topics.forEach((t, i) => {
-      this.topicIndex.set(t.name, i);
+    for (const t of opts.topics) {
       this.events[t.name] = 0;
       this.invalid[t.name] = 0;
-      this.streamNames.push([]);
-    });
+    }
     this.topicCounts = new Uint32Array(opts.topics.length);
     this.invalidPending = new Uint32Array(opts.topics.length);
   }
 
   /** Index of a topic the hub forwards, or undefined. */
   topicNo(name: string): number | undefined {
-    return this.topicIndex.get(name);
+    return this.inputs.topicNo(name);
   }
 
   /** Validates and queues one input message (unknown topics are ignored). */
   ingest(m: InputMessage): void {
-    const k = this.topicIndex.get(m.topic);
+    const k = this.inputs.topicNo(m.topic);
     if (k === undefined) return;
     if (this.replaying.size) for (const c of this.replaying) if (c.mask[k]) c.queueLive(m);
-    const kind = this.topics[k].kind;
-    this.future.now = Date.now(); // the wall clock itself: `now` may be a test's frame clock
-    const v = validate(kind, m.value, { future: this.future });
+    const v = this.inputs.accept(k, m.value);
     if (!v.ok) {
       this.invalid[m.topic]++;
       this.invalidPending[k]++;
@@ -152,21 +138,9 @@ export class Hub {
     }
     this.events[m.topic]++;
     this.metrics?.events.inc({ topic: m.topic });
-    this.append(this.batch, k, v.event, v.t, m);
+    this.inputs.append(this.live, k, v.event, v.t, m);
     this.topicCounts[k]++;
-    if (this.batch.full) this.flush();
-  }
-
-  /** Appends a validated event of hub topic `k` to `batch` (the live batch, or a client's own: own-frames.ts). */
-  append(batch: EventBatch, k: number, event: Parameters<BatchBuilder["append"]>[2], t: number, m: InputMessage): void {
-    const streams = this.dicts.streams;
-    const before = streams.size;
-    const names = this.streamNames[k];
-    const stream = (names[m.partition] ??= `${m.topic}:${m.partition}`);
-    const i = this.builder.append(batch, this.topics[k].kind, event, t, stream, m.timestamp);
-    if (streams.size !== before) this.streamTopic.push(k);
-    // No metric reads clickstream event ids: leaving them out saves ~25 bytes per click.
-    if (batch.topic[i] === TOPIC_CLICKSTREAM) batch.id[i] = "";
+    if (this.live.full) this.flush();
   }
 
   /** Queues one result row for clients subscribed to results. */
@@ -190,46 +164,14 @@ export class Hub {
     this.metrics?.clients.set({}, this.connections.size);
   }
 
-  /** Dictionary strings added since `marks` (sizes in FRAME_DICTS order), as frame deltas. */
+  /** Dictionary strings added since `marks` (sizes in frame dictionary order), as frame deltas. */
   deltasSince(marks: number[]): { count: number; bytes: Uint8Array } {
-    return encodeDeltas(FRAME_DICTS.map((d, j) => ({ dict: j, ...this.dicts[d].since(marks[j]) })));
+    return encodeDeltas(this.inputs.dictNames.map((d, j) => ({ dict: j, ...this.inputs.dicts[d].since(marks[j] ?? 0) })));
   }
 
-  /** Current dictionary sizes in FRAME_DICTS order. */
+  /** Current dictionary sizes in frame dictionary order (six with user metrics, else five). */
   dictionarySizes(): number[] {
-    return FRAME_DICTS.map((d) => this.dicts[d].size);
-  }
-
-  /** The column body of the batch restricted to the topics in `mask` (cached per flush by key). */
-  private body(mask: Uint8Array, key: string, cache: Map<string, ColumnBody>): ColumnBody {
-    let b = cache.get(key);
-    if (b) return b;
-    const src = this.batch;
-    if (key === "*") {
-      b = encodeColumns(columnsOfBatch(src), 0, src.n, src.id);
-    } else {
-      const dst = this.scratch;
-      dst.clear();
-      for (let i = 0; i < src.n; i++) {
-        if (!mask[this.streamTopic[src.stream[i]]]) continue;
-        const j = dst.n++;
-        dst.topic[j] = src.topic[i];
-        dst.stream[j] = src.stream[i];
-        dst.t[j] = src.t[i];
-        dst.user[j] = src.user[i];
-        dst.product[j] = src.product[i];
-        dst.category[j] = src.category[i];
-        dst.action[j] = src.action[i];
-        dst.device[j] = src.device[i];
-        dst.url[j] = src.url[i];
-        dst.cents[j] = src.cents[i];
-        dst.id[j] = src.id[i];
-        dst.readAt[j] = src.readAt[i];
-      }
-      b = encodeColumns(columnsOfBatch(dst), 0, dst.n, dst.id);
-    }
-    cache.set(key, b);
-    return b;
+    return this.inputs.dictNames.map((d) => this.inputs.dicts[d].size);
   }
 
   /** Sends what is queued to every client (per-client backpressure), then empties the queue. */
@@ -264,7 +206,7 @@ export class Hub {
         continue;
       }
       if (n > 0) {
-        const body = this.body(c.mask, c.maskKey, cache);
+        const body = maskedBody(this.inputs, this.live, this.scratch, c.mask, c.maskKey, cache);
         const deltas = this.deltasSince(c.marks);
         const flags = (c.reset ? FLAG_RESET : 0) | (c.droppedSince > 0 ? FLAG_SAMPLED : 0);
         const frame = assembleFrame({ flags, epoch: this.epoch, seq: c.seq++, dropped: c.droppedSince, invalid: c.invalidSince, sentAt: now }, deltas, body);
@@ -279,7 +221,7 @@ export class Hub {
       }
       if (rows) c.sendJson({ type: "results", rows });
     }
-    this.batch.clear();
+    this.live.clear();
     this.topicCounts.fill(0);
     this.invalidPending.fill(0);
     if (this.dictionarySizes().reduce((a, b) => a + b, 0) > this.maxDictionaryStrings) this.rollover();
@@ -288,10 +230,9 @@ export class Hub {
   /** A new epoch with empty dictionaries (the batch is empty here); every client starts over. */
   private rollover(): void {
     this.epoch = (this.epoch + 1) >>> 0;
-    for (const d of FRAME_DICTS) this.dicts[d] = new Dictionary();
-    this.streamTopic.length = 0;
+    this.inputs.resetDictionaries();
     for (const c of this.connections) {
-      c.marks = FRAME_DICTS.map(() => 0);
+      c.marks = this.inputs.dictNames.map(() => 0);
       c.reset = true;
     }
     this.metrics?.epochs.inc();

@@ -27,6 +27,8 @@ export interface KafkaBridgeOptions {
   resultsTopic?: string;
   /** Consumer group (default `eddy-gateway-<random>`; it commits nothing). */
   groupId?: string;
+  /** Topics of the user-defined metrics' declared inputs (kind `declared`), forwarded too. */
+  declared?: TopicInfo[];
 }
 
 /** See the module comment. */
@@ -48,6 +50,7 @@ export class KafkaBridgeSource implements GatewaySource {
       { name: t.clickstream, kind: "clickstream" },
       { name: t.transactions, kind: "transactions" },
       { name: t.orders, kind: "orders" },
+      ...(opts.declared ?? []),
     ];
     this.resultsTopic = opts.resultsTopic ?? "analytics-results";
     this.info = { kind: "kafka", description: `Kafka ${opts.brokers.join(",")}` };

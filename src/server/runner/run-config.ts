@@ -10,7 +10,7 @@ import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig, resolvePipelineConfig } f
 import { type FlagSpec, formatDuration, type HelpSections, parseFlags, UsageError } from "../args";
 import { LOG_FORMATS, type LogFormatFlag } from "../log";
 import { didYouMean } from "../suggest";
-import { loadMetricSelection, type MetricSelection } from "./metrics-file";
+import { loadMetricSelection, type MetricSelection, METRICS_FLAGS } from "./metrics-file";
 
 const D = DEFAULT_PIPELINE_CONFIG;
 const dur = (help: string, def: number, min = 0) => ({ type: "duration" as const, help, default: def, min });
@@ -44,8 +44,7 @@ export const RUN_FLAGS = {
   "anomalies-topic": { type: "string", default: "anomalies", help: "Kafka topic that also receives purchase_anomalies rows" },
   "processed-orders-topic": { type: "string", default: "processed-orders", help: "Kafka topic of each valid order enriched with its product name (the seeds' orders job)" },
   "product-metrics-topic": { type: "string", default: "product-metrics", help: "Kafka topic that also receives orders_metrics rows (the seeds' orders job)" },
-  "metrics-file": { type: "string", help: "JSON file of user-defined metrics run beside the built-in ones (see examples/metrics.json)" },
-  only: { type: "list", help: "run only these metrics (built-in or user-defined names), comma-separated" },
+  ...METRICS_FLAGS,
   catalog: { type: "string", help: "product catalog JSON (default: the built-in catalog)" },
   config: { type: "string", help: "JSON file with any of these settings (flags override it)" },
   "max-future-skew": dur("an event stamped further ahead of the wall clock is invalid (goes to the DLQ), so one far-future timestamp cannot push the watermark past every real event", DEFAULT_MAX_FUTURE_SKEW_MS),

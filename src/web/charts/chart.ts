@@ -9,7 +9,7 @@ import type { ChartData } from "../shared/chart-data";
 import type { TimeBase } from "../ui/time-base";
 
 /** How values are written on axes and in tooltips. */
-export type ValueFormat = "count" | "money" | "percent" | "z";
+export type ValueFormat = "count" | "money" | "percent" | "z" | "number";
 
 /** One chart of the console (see the module comment). */
 export interface ChartDeclaration {
@@ -20,10 +20,12 @@ export interface ChartDeclaration {
   caption: string;
   /** Shown instead of the chart while it has nothing to draw. */
   empty: string;
-  /** The renderer: heat strip, lines per key, an area gauge, or dots. */
-  kind: "heat" | "lines" | "gauge" | "dots";
-  /** Where the data is: a key of `ChartData.series` (heat, lines), or `sessions` / `anomalies`. */
+  /** The renderer: heat strip, lines per key, an area gauge, dots, or a table of rows. */
+  kind: "heat" | "lines" | "gauge" | "dots" | "table";
+  /** Where the data is: a key of `ChartData.series` (heat, lines) or `ChartData.tables` (table), or `sessions` / `anomalies`. */
   data: string;
+  /** The metrics it draws: a chart none of whose metrics runs (`--only`) is left out. */
+  metrics?: string[];
   /** Spans the whole grid row. */
   wide?: boolean;
   /** Axis label and value format. */
@@ -42,6 +44,19 @@ export interface ChartDeclaration {
    * the purchase): an open window counts as seen over its span plus this.
    */
   horizonMs?: Record<string, number>;
+  /**
+   * Share of an open window's span that must have been seen before it is drawn (default 0.5: a
+   * sliding window that began a moment ago holds almost nothing and would read as a collapse).
+   */
+  openMinSeen?: number;
+  /**
+   * Draw an open window at the newest event time instead of its end, when that is later: the
+   * value so far, as of now. For tumbling windows that may be longer than the range shown (a
+   * 1-hour window in a 15-minute range would otherwise stretch the time axis by up to an hour).
+   */
+  openAtNewest?: boolean;
+  /** Columns of a table chart: name, format, and whether rows hold the value in cents. */
+  table?: { name: string; format: ValueFormat | "text" | "bool"; cents: boolean }[];
 }
 
 /** What a renderer gets besides the data. */
@@ -88,6 +103,8 @@ export function formatValue(v: number, f: ValueFormat): string {
       return v.toFixed(2);
     case "count":
       return Math.round(v).toLocaleString("en-US");
+    case "number":
+      return v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) >= 100 ? 1 : 3 });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The console's charts, as data: the grid draws this list in order (see chart.ts). A chart for
  * another metric is one more entry here reading its series (the worker's WINDOW_SERIES adds the
- * series, src/web/worker/chart-aggregator.ts).
+ * series, src/web/worker/chart-aggregator.ts); user-defined metrics get theirs from their
+ * definitions (user-metrics.ts), after these.
  */
 import { CONVERSION_KEYS } from "../worker/chart-aggregator";
 import type { ChartDeclaration, Renderer } from "./chart";
@@ -9,6 +10,7 @@ import { renderDots } from "./render-dots";
 import { renderGauge } from "./render-gauge";
 import { renderHeat } from "./render-heat";
 import { renderLines } from "./render-lines";
+import { renderTable } from "./render-table";
 
 /** Every chart, in page order. */
 export const CHARTS: ChartDeclaration[] = [
@@ -19,6 +21,7 @@ export const CHARTS: ChartDeclaration[] = [
     empty: "No page views yet: waiting for clickstream events with action view.",
     kind: "heat",
     data: "page_views",
+    metrics: ["page_views"],
     y: { label: "views per window", format: "count" },
     window: "window",
   },
@@ -29,6 +32,7 @@ export const CHARTS: ChartDeclaration[] = [
     empty: "No revenue yet: waiting for transactions.",
     kind: "lines",
     data: "category_revenue",
+    metrics: ["category_revenue"],
     y: { label: "revenue ($)", format: "money" },
     color: "category",
     window: "5-minute window",
@@ -40,6 +44,7 @@ export const CHARTS: ChartDeclaration[] = [
     empty: "No conversion data yet: waiting for views and clicks.",
     kind: "lines",
     data: "conversion",
+    metrics: ["conversions", "product_activity"],
     y: { label: "rate", format: "percent" },
     color: "series",
     window: "1-minute window",
@@ -56,6 +61,7 @@ export const CHARTS: ChartDeclaration[] = [
     empty: "No sessions yet.",
     kind: "gauge",
     data: "sessions",
+    metrics: ["sessions"],
     y: { label: "open sessions", format: "count" },
   },
   {
@@ -65,6 +71,7 @@ export const CHARTS: ChartDeclaration[] = [
     empty: "No anomalies in this range (each category needs 30 transactions first).",
     kind: "dots",
     data: "anomalies",
+    metrics: ["purchase_anomalies"],
     wide: true,
     y: { label: "z-score", format: "z" },
     color: "category",
@@ -72,4 +79,12 @@ export const CHARTS: ChartDeclaration[] = [
 ];
 
 /** The renderer of each chart kind. */
-export const RENDERERS: Record<ChartDeclaration["kind"], Renderer> = { heat: renderHeat, lines: renderLines, gauge: renderGauge, dots: renderDots };
+export const RENDERERS: Record<ChartDeclaration["kind"], Renderer> = { heat: renderHeat, lines: renderLines, gauge: renderGauge, dots: renderDots, table: renderTable };
+
+/**
+ * The charts of a run: the built-in ones whose metrics run (all unless `--only` narrowed them),
+ * then one per user-defined metric (charts/user-metrics.ts), in file order.
+ */
+export function chartsFor(builtins: readonly string[], user: readonly ChartDeclaration[]): ChartDeclaration[] {
+  return [...CHARTS.filter((c) => !c.metrics || c.metrics.some((m) => builtins.includes(m))), ...user];
+}

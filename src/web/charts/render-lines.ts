@@ -2,7 +2,7 @@
  * Lines per key over window ends: closed (final) windows as solid lines, open windows as a
  * separate dashed, faded line with hollow dots that is never joined to the finished one, so a
  * window still filling up cannot pass for a crash; an open window shows once half of its span
- * has been seen. Ratios wait for a minimum denominator while
+ * (or the chart's `openMinSeen` share) has been seen. Ratios wait for a minimum denominator while
  * their window is open, and their tooltip shows numerator and denominator.
  */
 import * as Plot from "@observablehq/plot";
@@ -26,16 +26,18 @@ export const renderLines: Renderer = (c, d, ctx) => {
   if (!s || s.x.length === 0) return null;
   const newest = d.health.latestEventTime;
   const minDen = c.ratio?.minDenominator ?? 0;
+  const minSeen = c.openMinSeen ?? 0.5;
   const pts: Pt[] = [];
   for (let i = 0; i < s.x.length; i++) {
     const open = s.partial[i] === 1;
     const den = s.den ? s.den[i] : NaN;
-    // An open window is drawn once half its span (and horizon) has been seen: a sliding window
+    // An open window is drawn once half its span (and horizon) has been seen (`openMinSeen`): a sliding window
     // that began a moment ago holds almost nothing yet and would read as a collapse.
     const end = s.x1[i] + (c.horizonMs?.[s.keys[s.k[i]]] ?? 0);
-    if (open && Math.min(newest, end) - s.x0[i] < (end - s.x0[i]) / 2) continue;
+    if (open && Math.min(newest, end) - s.x0[i] < (end - s.x0[i]) * minSeen) continue;
     if (open && minDen > 0 && !(den >= minDen)) continue;
-    pts.push({ x: s.x[i], y: s.y[i], x0: s.x0[i], x1: s.x1[i], key: s.keys[s.k[i]], open, num: s.num ? s.num[i] : NaN, den });
+    const x = open && c.openAtNewest ? Math.max(s.x0[i], Math.min(s.x[i], newest)) : s.x[i];
+    pts.push({ x, y: s.y[i], x0: s.x0[i], x1: s.x1[i], key: s.keys[s.k[i]], open, num: s.num ? s.num[i] : NaN, den });
   }
   if (pts.length === 0) return null;
   const keys = [...s.keys].sort();

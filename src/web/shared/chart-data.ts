@@ -50,6 +50,18 @@ export interface AnomalySeries {
   products: string[];
 }
 
+/**
+ * The latest rows of a metric drawn as a table (a user metric with session windows): raw values
+ * in the chart's column order (money still in cents), newest first, with each row's window.
+ */
+export interface TableData {
+  rows: Array<Array<string | number | boolean | null>>;
+  x0: number[];
+  x1: number[];
+  /** True for a window or session still open (a partial row). */
+  open: boolean[];
+}
+
 /** Replay of the time range from Kafka, as the gateway reports it. */
 export interface HistoryProgress {
   state: "none" | "replaying" | "done" | "failed" | "unavailable";
@@ -99,8 +111,10 @@ export interface ChartData {
   seq: number;
   /** Worker wall clock (epoch ms) when the update was posted. */
   sentAt: number;
-  /** Keyed series by id: `page_views`, `category_revenue`, `conversion` (and more, see charts/). */
+  /** Keyed series by id: `page_views`, `category_revenue`, `conversion`, and `user-<metric>` (see charts/). */
   series: Record<string, KeyedSeries>;
+  /** Tables by id: `user-<metric>` of user metrics whose rows make no series (shared/user-charts.ts). */
+  tables: Record<string, TableData>;
   /** Open sessions sampled as event time advances, x = newest event time. */
   sessions: Series;
   anomalies: AnomalySeries;

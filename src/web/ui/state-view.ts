@@ -8,7 +8,7 @@ import type { GatewayInfo } from "../worker";
 import { setText } from "./dom";
 
 /** What the banner shows for a connection state, event count and history replay. */
-export function describeState(s: ConnectionState, eventsTotal: number, info: GatewayInfo | null, history?: HistoryProgress): { tone: "info" | "ok" | "warn" | "error"; text: string } {
+export function describeState(s: ConnectionState, eventsTotal: number, info: Pick<GatewayInfo, "source" | "topics"> | null, history?: HistoryProgress): { tone: "info" | "ok" | "warn" | "error"; text: string } {
   switch (s.kind) {
     case "loading":
       return { tone: "info", text: `Loading: ${s.detail}…` };

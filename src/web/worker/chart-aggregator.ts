@@ -11,7 +11,10 @@
 import { DEFAULT_CATALOG, productName } from "../../core/catalog";
 import { centsToCurrency } from "../../core/metrics/declaration";
 import type { OutputRow } from "../../core/pipeline/rows";
-import type { AnomalySeries, KeyedSeries, Series } from "../shared/chart-data";
+import type { AnomalySeries, KeyedSeries, Series, TableData } from "../shared/chart-data";
+import type { UserChartSpec } from "../shared/user-charts";
+import { keyed, type Point, recent } from "./keyed-series";
+import { startsShown, userSeries, userTable } from "./user-series";
 import { WindowStore } from "./window-store";
 
 /** Options of {@link ChartAggregator}. */
@@ -30,7 +33,14 @@ export interface AggregatorOptions {
   sessionStepMs?: number;
   /** Closed windows of final rows kept per metric (default: `windows` + 5, at least 60). */
   keepFinal?: number;
+  /** Charts of the user-defined metrics (their final rows are kept too). */
+  user?: UserChartSpec[];
+  /** Latest rows shown in a user metric's table (default 12). */
+  tableRows?: number;
 }
+
+/** Most window starts kept for one user metric (a 10-second slide over 6 hours would be 2,160). */
+const MAX_USER_STARTS = 2500;
 
 /** Series names of the conversion chart. */
 export const CONVERSION_KEYS = ["click → purchase within 10 min", "purchases / views"] as const;
@@ -59,59 +69,6 @@ export const WINDOW_SERIES: Record<string, WindowSeriesSpec> = {
   category_revenue: { metric: "category_revenue", key: (r) => r.category as string, value: (r) => centsToCurrency(r.revenue as number) },
 };
 
-interface Point {
-  x: number;
-  y: number;
-  x0: number;
-  x1: number;
-  key: string;
-  partial: boolean;
-  num?: number;
-  den?: number;
-}
-
-/** Packs points into a {@link KeyedSeries}, keys in first-seen order unless `keys` is given. */
-export function keyed(points: Point[], keys?: string[]): KeyedSeries {
-  const ks = keys ?? [];
-  const index = new Map(ks.map((k, i) => [k, i]));
-  const n = points.length;
-  const ratio = points.some((p) => p.den !== undefined);
-  const out: KeyedSeries = {
-    keys: ks, x: new Float64Array(n), y: new Float64Array(n), k: new Uint16Array(n), x0: new Float64Array(n), x1: new Float64Array(n), partial: new Uint8Array(n),
-    ...(ratio ? { num: new Float64Array(n), den: new Float64Array(n) } : {}),
-  };
-  points.forEach((p, i) => {
-    let k = index.get(p.key);
-    if (k === undefined) {
-      k = ks.length;
-      ks.push(p.key);
-      index.set(p.key, k);
-    }
-    out.x[i] = p.x;
-    out.y[i] = p.y;
-    out.k[i] = k;
-    out.x0[i] = p.x0;
-    out.x1[i] = p.x1;
-    out.partial[i] = p.partial ? 1 : 0;
-    if (out.num) out.num[i] = p.num ?? NaN;
-    if (out.den) out.den[i] = p.den ?? NaN;
-  });
-  return out;
-}
-
-/** Rows of `metric` from final windows and peek, restricted to the newest `windows` starts. */
-function recent(store: WindowStore | undefined, peek: OutputRow[], metric: string, windows: number): { row: OutputRow; partial: boolean }[] {
-  const open = peek.filter((r) => r.metric === metric);
-  const closed = store?.starts() ?? [];
-  const starts = new Set<number>(closed);
-  for (const r of open) starts.add(r.window_start!);
-  const keep = new Set([...starts].sort((a, b) => a - b).slice(-windows));
-  const out: { row: OutputRow; partial: boolean }[] = [];
-  for (const s of closed) if (keep.has(s)) for (const row of store!.rows(s)) out.push({ row, partial: false });
-  for (const row of open) if (keep.has(row.window_start!)) out.push({ row, partial: true });
-  return out;
-}
-
 /** "prod-004 4K Monitor" for a catalog product, else the id. */
 export function productLabel(id: string): string {
   const name = productName(DEFAULT_CATALOG, id);
@@ -131,17 +88,23 @@ export class ChartAggregator {
   private keep: number;
 
   constructor(opts: AggregatorOptions = {}) {
-    this.o = { windows: 15, heatBucketMs: 60_000, topProducts: 12, anomalies: 500, sessionSamples: 600, sessionStepMs: 2000, keepFinal: 0, ...opts };
+    this.o = { windows: 15, heatBucketMs: 60_000, topProducts: 12, anomalies: 500, sessionSamples: 600, sessionStepMs: 2000, keepFinal: 0, user: [], tableRows: 12, ...opts };
     this.keep = Math.max(this.o.keepFinal || 60, this.o.windows + 5);
-    this.kept = new Set<string>([...KEPT_METRICS, ...Object.values(WINDOW_SERIES).map((s) => s.metric)]);
+    this.kept = new Set<string>([...KEPT_METRICS, ...Object.values(WINDOW_SERIES).map((s) => s.metric), ...this.o.user.map((u) => u.metric)]);
     this.sessionX = new Float64Array(this.o.sessionSamples);
     this.sessionY = new Float64Array(this.o.sessionSamples);
   }
 
   private store(metric: string): WindowStore {
     let s = this.finals.get(metric);
-    if (!s) this.finals.set(metric, (s = new WindowStore(this.keep)));
+    if (!s) this.finals.set(metric, (s = new WindowStore(this.keepOf(metric))));
     return s;
+  }
+
+  /** Window starts kept for `metric`: a user metric's chart may show more than 1-minute windows do (bounded). */
+  private keepOf(metric: string): number {
+    const spec = this.o.user.find((u) => u.metric === metric && u.kind === "lines");
+    return spec ? Math.min(MAX_USER_STARTS, Math.max(this.keep, startsShown(spec, this.o.windows * 60_000) + 5)) : this.keep;
   }
 
   /** Takes rows the pipeline emitted (final window rows and on-arrival anomalies). */
@@ -208,6 +171,19 @@ export class ChartAggregator {
     const points = rows.map(({ row, partial }) => ({ x: row[at] as number, x0: row.window_start!, x1: row.window_end!, y: spec.value(row), key: spec.key(row), partial }));
     points.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.x - b.x));
     return keyed(points);
+  }
+
+  /** The chart data of every user metric: series (lines) and tables, by chart id. */
+  userCharts(peek: OutputRow[]): { series: Record<string, KeyedSeries>; tables: Record<string, TableData> } {
+    const series: Record<string, KeyedSeries> = {};
+    const tables: Record<string, TableData> = {};
+    for (const spec of this.o.user) {
+      const store = this.finals.get(spec.metric);
+      // `windows` is the range in 1-minute windows.
+      if (spec.kind === "lines") series[spec.id] = userSeries(spec, store, peek, this.o.windows * 60_000);
+      else tables[spec.id] = userTable(spec, store, peek, this.o.tableRows);
+    }
+    return { series, tables };
   }
 
   /** Revenue per category per 5-minute sliding window, x = window end, y in currency units. */
@@ -286,15 +262,15 @@ export class ChartAggregator {
     return out;
   }
 
-  /** Final rows held for `metric`, optionally of one window start only. */
-  finalRows(metric: KeptMetric, windowStart?: number): OutputRow[] {
+  /** Final rows held for `metric` (a kept built-in or a user metric), optionally of one window start only. */
+  finalRows(metric: string, windowStart?: number): OutputRow[] {
     const store = this.finals.get(metric);
     if (!store) return [];
     return windowStart === undefined ? store.all() : store.rows(windowStart);
   }
 
   /** Window starts of closed windows held for `metric`, ascending. */
-  closedWindows(metric: KeptMetric): number[] {
+  closedWindows(metric: string): number[] {
     return this.finals.get(metric)?.starts() ?? [];
   }
 }

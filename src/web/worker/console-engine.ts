@@ -6,14 +6,20 @@
  * it with frames built by the gateway's encoder.
  */
 import type { EventFrame } from "../../core/frames/format";
+import type { MetricsInfo } from "../../core/frames/protocol";
+import { MetricRegistry } from "../../core/metrics/registry";
+import type { UserMetrics } from "../../core/metrics/user/definition";
 import { appendFrame, applyFrameDeltas, frameDictionarySizes, frameStartsOver } from "../../core/pipeline/frame-input";
 import type { KernelFactory } from "../../core/pipeline/kernel-factory";
 import { Pipeline } from "../../core/pipeline/pipeline";
 import type { OutputRow } from "../../core/pipeline/rows";
 import type { ChartData, HistoryProgress } from "../shared/chart-data";
 import { bucketOf, LATENCY_BUCKETS } from "../shared/latency-histogram";
-import { type AggregatorOptions, ChartAggregator, type KeptMetric, WINDOW_SERIES } from "./chart-aggregator";
+import { type UserChartSpec, userChartSpecs } from "../shared/user-charts";
+import { type AggregatorOptions, ChartAggregator, WINDOW_SERIES } from "./chart-aggregator";
+import { nameProducts } from "./name-products";
 import { RateMeter } from "./rate-meter";
+import { welcomeMetrics } from "./welcome-metrics";
 
 /** Most Kafka timestamps held between two updates (32 MB). */
 const MAX_PENDING_TIMESTAMPS = 4 * 1024 * 1024;
@@ -51,9 +57,22 @@ export interface UpdateContext {
   backpressure?: string;
 }
 
+/** The metrics a gateway's `welcome` asks for: user-defined ones, and the built-in ones kept. */
+export interface EngineMetrics {
+  /** Built-in metric names run (all unless `--only` narrowed them). */
+  builtins: string[];
+  /** The chart of each user metric. */
+  charts: UserChartSpec[];
+}
+
 /** See the module comment. */
 export class ConsoleEngine {
   private pipeline: Pipeline;
+  private user: UserMetrics = { inputs: [], metrics: [] };
+  private builtins: string[] | undefined;
+  private charts: UserChartSpec[] = [];
+  /** The welcome's metrics as configured (JSON), to see whether a new welcome changes them. */
+  private configured = "null";
   private aggregator: ChartAggregator;
   private epoch: number | null = null;
   private hasState = false;
@@ -73,8 +92,33 @@ export class ConsoleEngine {
     private readonly kernels: KernelFactory,
     private aggOptions: AggregatorOptions = {},
   ) {
-    this.pipeline = Pipeline.create({ kernels });
-    this.aggregator = new ChartAggregator(aggOptions);
+    this.pipeline = this.newPipeline();
+    this.aggregator = this.newAggregator();
+  }
+
+  private newPipeline(): Pipeline {
+    return Pipeline.create({ kernels: this.kernels, user: this.user, ...(this.builtins ? { builtins: this.builtins } : {}) });
+  }
+
+  private newAggregator(): ChartAggregator {
+    return new ChartAggregator({ ...this.aggOptions, user: this.charts });
+  }
+
+  /**
+   * Runs the user-defined metrics of a gateway's `welcome` (none for null), validated and selected
+   * with the same code as the gateway's (`eddy run --metrics-file --only`), so that both derive the
+   * same inputs and frame field columns. A change starts the pipeline over. Throws the
+   * DefinitionError of definitions this build cannot run.
+   */
+  configure(info: MetricsInfo | null | undefined): EngineMetrics {
+    const key = JSON.stringify(info ?? null);
+    if (key !== this.configured) {
+      ({ user: this.user, builtins: this.builtins } = welcomeMetrics(info));
+      this.charts = userChartSpecs(this.user);
+      this.configured = key;
+      this.startOver();
+    }
+    return { builtins: this.builtins ?? MetricRegistry.builtin().names, charts: this.charts };
   }
 
   /** What a `hello` sends so that a reconnect receives only the strings it lacks. */
@@ -167,8 +211,8 @@ export class ConsoleEngine {
   private startOver(): void {
     // The gateway restarted (new dictionary epoch): ids changed, so state built on them goes.
     this.pipeline.destroy();
-    this.pipeline = Pipeline.create({ kernels: this.kernels });
-    this.aggregator = new ChartAggregator(this.aggOptions);
+    this.pipeline = this.newPipeline();
+    this.aggregator = this.newAggregator();
     this.hasState = false;
     this.latestT = -Infinity;
     this.pendingN = 0;
@@ -203,10 +247,13 @@ export class ConsoleEngine {
     this.s.updates++;
     const series: ChartData["series"] = { page_views: agg.pageViews(peek), conversion: agg.conversion(peek) };
     for (const id of Object.keys(WINDOW_SERIES)) series[id] = agg.windowSeries(id, peek);
+    const user = agg.userCharts(peek);
+    Object.assign(series, user.series);
     return {
       seq: this.s.updates,
       sentAt: now,
       series,
+      tables: user.tables,
       sessions: agg.sessions(),
       anomalies: agg.anomalies(ctx.rangeMs ? this.latestT - ctx.rangeMs : -Infinity),
       latency,
@@ -241,30 +288,12 @@ export class ConsoleEngine {
   }
 
   /** Final rows the worker computed for `metric` (closed windows only), optionally one window. */
-  finalRows(metric: KeptMetric, windowStart?: number): OutputRow[] {
+  finalRows(metric: string, windowStart?: number): OutputRow[] {
     return this.aggregator.finalRows(metric, windowStart);
   }
 
   /** Starts of the closed windows held for `metric`, ascending. */
-  closedWindows(metric: KeptMetric): number[] {
+  closedWindows(metric: string): number[] {
     return this.aggregator.closedWindows(metric);
-  }
-}
-
-/**
- * Adds `product_id` to anomaly rows (SPEC's row names the transaction, not the product; the
- * console's hover shows both): the transaction is one of the events just processed, frame
- * events `from`..`to`. Anomalies are rare, so the lookup is built only when there are some.
- */
-function nameProducts(rows: OutputRow[], frame: EventFrame, from: number, to: number, p: Pipeline): void {
-  let byId: Map<string, number> | undefined;
-  for (const r of rows) {
-    if (r.metric !== "purchase_anomalies" || !frame.ids) continue;
-    if (!byId) {
-      byId = new Map();
-      for (let i = from; i < to; i++) if (frame.topic[i] === 1) byId.set(frame.ids[i], frame.product[i]);
-    }
-    const id = byId.get(r.transaction_id as string);
-    if (id !== undefined) r.product_id = p.dictionary("products").decode(id);
   }
 }

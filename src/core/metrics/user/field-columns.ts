@@ -55,7 +55,8 @@ export interface SpecEventInfo {
 
 type Obj = Record<string, unknown>;
 
-function at(o: unknown, parts: readonly string[]): unknown {
+/** The value at a dot path's parts in a JSON value (undefined when a step is not an object). */
+export function fieldAt(o: unknown, parts: readonly string[]): unknown {
   let v = o;
   for (let k = 0; k < parts.length; k++) {
     if (typeof v !== "object" || v === null) return undefined;
@@ -127,6 +128,11 @@ export class FieldColumns {
     return this.byInput.has(input);
   }
 
+  /** The columns of `input` that {@link fill} decodes (not those the batch shares), in order. */
+  filled(input: string): readonly FieldSlot[] {
+    return this.byInput.get(input) ?? [];
+  }
+
   /**
    * Decodes event `i` of `input` from its JSON object. `spec` carries the SPEC readings of a
    * SPEC input's event (event time, category from the catalog).
@@ -140,7 +146,7 @@ export class FieldColumns {
       let v: unknown;
       if (spec && path === "timestamp") v = spec.t;
       else if (spec && path === "category") v = spec.category;
-      else v = s.field.parts.length === 1 ? (o as Obj)[path] : at(o, s.field.parts);
+      else v = s.field.parts.length === 1 ? (o as Obj)[path] : fieldAt(o, s.field.parts);
       if (s.str) s.str[i] = typeof v === "string" ? this.values.encode(v) : NONE;
       else if (s.field.type === "boolean") s.num![i] = typeof v === "boolean" ? (v ? 1 : 0) : NaN;
       else s.num![i] = typeof v === "number" && Number.isFinite(v) ? (s.cents ? currencyToCents(v) : v) : NaN;

@@ -3,8 +3,12 @@
  * time field is epoch ms or ISO-8601 with a zone and whose required fields are present with
  * their declared types. Anything else is invalid and goes to `<topic>.dlq` with the reason, like
  * an invalid SPEC event; optional fields of another type only count as missing.
+ *
+ * A declared string field (required or not) is bounded like an id, at {@link MAX_ID_BYTES} of
+ * UTF-8: its values become dictionary keys, group keys, Kafka keys and, in the web console, frame
+ * strings, so one huge value would cost everywhere it is held. Such a message is invalid.
  */
-import { type FutureBound, futureError } from "../../event-limits";
+import { type FutureBound, futureError, MAX_ID_BYTES, tooLong } from "../../event-limits";
 import { parseMessage, timestampError, type Validation } from "../../events";
 import type { InputDef } from "./definition";
 
@@ -39,6 +43,12 @@ export function validateDeclared(input: InputDef, raw: string | Uint8Array, opts
     const v = at(value, f.parts);
     if (v === undefined || v === null) return { ok: false, reason: `missing required field '${path}'` };
     if (typeof v !== f.type || (f.type === "number" && !Number.isFinite(v))) return { ok: false, reason: `required field '${path}' must be a ${f.type}, got ${typeName(v)}` };
+  }
+  for (const f of input.fields.values()) {
+    if (f.type !== "string") continue;
+    const v = at(value, f.parts);
+    const long = typeof v === "string" ? tooLong(f.path, v, MAX_ID_BYTES) : undefined;
+    if (long) return { ok: false, reason: long };
   }
   return { ok: true, event: value as Record<string, unknown>, t };
 }
