@@ -33,6 +33,12 @@ export interface MergeTaskOptions {
   upstreamTasks: number;
   /** The topics whose end markers this task waits for in a bounded run. */
   topics: readonly string[];
+  /**
+   * The topic of partial rows. Only its markers move the merged watermark: a task's partials and
+   * markers are ordered within one partition, but the source interleaves the two topics, so a
+   * marker read on the other topic may overtake the partials it covers.
+   */
+  partialsTopic: string;
   /** Bounded run: end once every upstream task ended (watermark +∞ on every topic read). */
   bounded: boolean;
   checkpointIntervalMs: number;
@@ -110,7 +116,9 @@ export class MergeTask {
     if (rec.kind === "watermark") {
       const { task, watermarks, idle } = rec.marker;
       this.lastMarker.set(task, watermarks);
-      for (const [group, wm] of Object.entries(watermarks)) this.store.watermark(task, group, wm, idle.includes(group));
+      if (r.topic === this.o.partialsTopic) {
+        for (const [group, wm] of Object.entries(watermarks)) this.store.watermark(task, group, wm, idle.includes(group));
+      }
       const values = Object.values(watermarks);
       if (values.length > 0 && values.every((w) => w === Infinity)) {
         let set = this.ended.get(r.topic);

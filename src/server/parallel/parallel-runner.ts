@@ -184,6 +184,7 @@ export class ParallelRunner {
       createAnomalies: o.createAnomalies,
       upstreamTasks: o.layout.tasks,
       topics: repartition,
+      partialsTopic: o.layout.partialsTopic,
       bounded: o.bounded,
       checkpointIntervalMs: o.checkpointIntervalMs,
       log: o.log,
