@@ -22,6 +22,8 @@ let expected: string[] = [];
 let transactions = 0;
 /** Transactions the single runner flagged. */
 let singleFlagged = new Set<string>();
+/** The single runner's flags (its group holds a single runner's checkpoint). */
+let singleArgs: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), "eddy-parallel-"));
 /** examples/metrics.json with its declared input on a topic of this run: user metrics merge too. */
 const metricsFile = join(dir, "metrics.json");
@@ -88,6 +90,7 @@ beforeAll(async () => {
   transactions = recs.filter((r) => r.kind === "transactions").length;
   await produce(testBrokers(), t, recs, PARTITIONS);
   const one = flags("single");
+  singleArgs = one.args;
   expect(await main(one.args)).toBe(0);
   expected = split(await rowsOf(one.results)).windowed.sort();
   singleFlagged = new Set((await rowsOf(one.anomalies)).map((r) => JSON.parse(r).transaction_id as string));
@@ -127,6 +130,13 @@ describe("parallel runners in one group", () => {
     expect(await b.exit).toBe(0);
     expect(await Promise.all([a.exit, c.exit])).toEqual([0, 0]);
     await expectSameAsOneRunner(f);
+  });
+
+  it("refuses to run a single runner's group as parallel runners, naming the way out", async () => {
+    const r = spawnRunner([...singleArgs, "--parallel"]);
+    expect(await r.exit).toBe(2);
+    expect(r.stderr()).toMatch(/has checkpoints of a single runner/);
+    expect(r.stderr()).toMatch(/Use a new --group/);
   });
 
   it("refuses inputs that are not co-partitioned, naming the fix", async () => {
