@@ -6,6 +6,7 @@
  * worker number; Ctrl-C and SIGTERM go to every worker, which finish their batch and checkpoint.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { constants } from "node:os";
 import { createInterface } from "node:readline";
 import type { LogFn } from "../log";
 
@@ -25,9 +26,12 @@ export function workerArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-function pipeLines(from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream, prefix: string): void {
-  if (!from) return;
-  createInterface({ input: from }).on("line", (line) => to.write(`${prefix}${line}\n`));
+/** Copies `from` to `to` line by line with `prefix`; resolves once `from` ended. */
+function pipeLines(from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream, prefix: string): Promise<void> {
+  if (!from) return Promise.resolve();
+  const lines = createInterface({ input: from });
+  lines.on("line", (line) => to.write(`${prefix}${line}\n`));
+  return new Promise((resolve) => lines.on("close", resolve));
 }
 
 /**
@@ -38,10 +42,10 @@ export async function runWorkers(argv: readonly string[], n: number, log: LogFn,
   const args = workerArgv(argv);
   const env = { ...process.env, EDDY_WORKERS: undefined };
   const children: ChildProcess[] = [];
+  const drained: Promise<void>[] = [];
   for (let i = 1; i <= n; i++) {
     const child = spawn(process.execPath, [...process.execArgv, entry, "run", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    pipeLines(child.stdout, process.stdout, `[w${i}] `);
-    pipeLines(child.stderr, process.stderr, `[w${i}] `);
+    drained.push(pipeLines(child.stdout, process.stdout, `[w${i}] `), pipeLines(child.stderr, process.stderr, `[w${i}] `));
     children.push(child);
   }
   log("workers", { message: `started ${n} parallel runners in one group (pids ${children.map((c) => c.pid).join(", ")})` });
@@ -54,8 +58,10 @@ export async function runWorkers(argv: readonly string[], n: number, log: LogFn,
   process.on("SIGTERM", onTerm);
   try {
     const codes = await Promise.all(
-      children.map((c) => new Promise<number>((resolve) => c.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + 2 : 1))))),
+      children.map((c) => new Promise<number>((resolve) => c.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 1) : 1))))),
     );
+    // The last lines (a worker's exit summary) arrive after its exit event.
+    await Promise.all(drained);
     return Math.max(...codes);
   } finally {
     process.off("SIGINT", onInt);
