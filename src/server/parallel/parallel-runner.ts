@@ -225,7 +225,7 @@ export class ParallelRunner {
     if (!this.assignedOnce || (!this.stopping && !this.o.bounded)) return;
     if (![...this.units.values()].every((u) => u.ended)) return;
     if (this.stopping) return this.settle?.resolve();
-    this.endPoll ??= setInterval(() => void this.pollGroupEnd(), 1000);
+    this.endPoll ??= setInterval(() => void this.pollGroupEnd(), 250);
   }
 
   /** True once every merge task of the group committed its end (see ENDED_OFFSET_METADATA). */
