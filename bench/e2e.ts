@@ -5,7 +5,9 @@
  *     exactly-once Kafka sink): events/s, median of 3 runs;
  *  2. concurrent: the generator at --rate max and the runner at once (they share the 2 cores);
  *  3. latency in update mode at 1,000 and 50,000 events/s: Kafka message timestamp → the batch's
- *     update rows handed to the sinks (trigger every poll), p50/p99;
+ *     update rows handed to the sinks (trigger every poll), p50/p99; the 50,000 events/s run is
+ *     repeated (EDDY_BENCH_LATENCY_RUNS, default 3) and reported as medians, with how long its
+ *     checkpoint commits took (the runner's `checkpoint` log, when it reports `commitMs`);
  *  4. scale-out: the same backlog on 6 partitions drained by one runner, one parallel runner and
  *     two (bench/e2e-parallel.ts);
  *  5. a CPU profile of one backlog run, self time grouped into decode/validate, pipeline+kernels,
@@ -27,6 +29,7 @@ import { parallelThroughput } from "./e2e-parallel";
 import { median } from "./report";
 
 const EVENTS = Number(process.env.EDDY_BENCH_EVENTS ?? 300_000);
+const LATENCY_RUNS = Math.max(1, Number(process.env.EDDY_BENCH_LATENCY_RUNS ?? 3));
 const CLI = join(import.meta.dirname, "../bin/eddy.js");
 
 
@@ -71,10 +74,21 @@ async function drain(brokers: string[], prefix: string, group: string): Promise<
   return { events: runner.stats.eventsIn, seconds: (last - first) / 1000 };
 }
 
-async function latency(brokers: string[], prefix: string, rate: number, seconds: number): Promise<{ rate: number; achieved: number; p50: number; p99: number; samples: number }> {
+interface LatencyRun {
+  rate: number;
+  achieved: number;
+  p50: number;
+  p99: number;
+  samples: number;
+  /** Wall time of each checkpoint commit (prepare → finish), ms, when the runner logs it. */
+  commitMs: number[];
+}
+
+async function latency(brokers: string[], prefix: string, rate: number, seconds: number): Promise<LatencyRun> {
   const group = `lat-${rate}`;
   const { config } = parseRunConfig(runArgs(brokers, prefix, group, ["--trigger", "0", "--checkpoint-interval", "10s"]));
   const lat: number[] = [];
+  const commitMs: number[] = [];
   let warmupUntil = Infinity;
   let counted = 0;
   const onProcessed = (recs: readonly SourceRecord[], at: number) => {
@@ -82,7 +96,10 @@ async function latency(brokers: string[], prefix: string, rate: number, seconds:
     for (const r of recs) if (r.timestamp !== undefined) lat.push(at - r.timestamp);
     counted += recs.length;
   };
-  const { runner } = await buildRun(config, { onProcessed, log: quiet });
+  const log = (event: string, fields?: Record<string, unknown>) => {
+    if (event === "checkpoint" && typeof fields?.commitMs === "number") commitMs.push(fields.commitMs);
+  };
+  const { runner } = await buildRun(config, { onProcessed, log });
   const running = runner.run();
   await new Promise((r) => setTimeout(r, 3000)); // let the consumer join before producing
   warmupUntil = Date.now() + 5000;
@@ -94,7 +111,21 @@ async function latency(brokers: string[], prefix: string, rate: number, seconds:
   await running;
   await runner.close();
   const sorted = Float64Array.from(lat).sort();
-  return { rate, achieved: counted / Math.max(1, seconds - 5), p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: lat.length };
+  return { rate, achieved: counted / Math.max(1, seconds - 5), p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: lat.length, commitMs };
+}
+
+/** Medians over repeated latency runs at one rate, with the runs themselves. */
+function medianRuns(runs: LatencyRun[]): Omit<LatencyRun, "commitMs"> & { commitMs: number | null; runs: LatencyRun[] } {
+  const commits = runs.flatMap((r) => r.commitMs);
+  return {
+    rate: runs[0].rate,
+    achieved: median(runs.map((r) => r.achieved)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    samples: median(runs.map((r) => r.samples)),
+    commitMs: commits.length ? median(commits) : null,
+    runs,
+  };
 }
 
 type Category = "decode+validate" | "pipeline+kernels (wasm)" | "kafka client" | "sinks+runner" | "gc" | "idle" | "other";
@@ -165,7 +196,12 @@ async function main(): Promise<void> {
     const concSummary = await gen.done;
 
     const lat1k = await latency(brokers, `bench-${run}-l1-`, 1000, 20);
-    const lat50k = await latency(brokers, `bench-${run}-l50-`, 50_000, 20);
+    const runs50k: LatencyRun[] = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      runs50k.push(await latency(brokers, `bench-${run}-l50-${i}-`, 50_000, 20));
+      console.error(`bench:e2e: latency at 50k/s, run ${i + 1}: p50 ${runs50k[i].p50} ms, p99 ${runs50k[i].p99} ms, achieved ${Math.round(runs50k[i].achieved)}/s`);
+    }
+    const lat50k = medianRuns(runs50k);
     const scaleOut = await parallelThroughput(brokers, `bench-${run}-p-`, EVENTS);
 
     const cpus = os.cpus();
@@ -189,7 +225,9 @@ async function main(): Promise<void> {
     console.log(`| broker → runner → Kafka sink, backlog drain (median of 3) | ${result.drainEventsPerSecond.median.toLocaleString("en-US")} events/s (${result.drainEventsPerSecond.runs.join(", ")}) |`);
     console.log(`| same, generator at --rate max concurrently | ${result.concurrent.eventsPerSecond.toLocaleString("en-US")} events/s |`);
     for (const l of result.latencyUpdateMode) {
-      console.log(`| update-mode latency at ${l.rate.toLocaleString("en-US")} ev/s (achieved ${Math.round(l.achieved).toLocaleString("en-US")}) | p50 ${ms(l.p50)}, p99 ${ms(l.p99)} (${l.samples} samples) |`);
+      const of = "runs" in l ? `, median of ${l.runs.length}` : "";
+      const commits = typeof l.commitMs === "number" ? `; checkpoint commit ${ms(l.commitMs)} (median)` : "";
+      console.log(`| update-mode latency at ${l.rate.toLocaleString("en-US")} ev/s (achieved ${Math.round(l.achieved).toLocaleString("en-US")}${of}) | p50 ${ms(l.p50)}, p99 ${ms(l.p99)} (${l.samples} samples)${commits} |`);
     }
     const so = result.scaleOut;
     console.log(`| 6-partition backlog, one runner (process wall time, median of 3) | ${so.single.median.toLocaleString("en-US")} events/s |`);

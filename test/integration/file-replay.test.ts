@@ -98,8 +98,10 @@ describe("eddy run --input (file replay)", () => {
     const args = ["run", "--input", input, "--output", crashed, "--sink", "files", "--checkpoint-interval", "100ms", "--poll-records", "1000"];
     let kills = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
-      // Early enough (1–2 checkpoints of 100 ms, then up to 50 ms) that a run rarely finishes before its kill.
-      const kill = kills < 3 ? { afterCheckpoints: 1 + Math.floor(Math.random() * 2), delayMs: Math.floor(Math.random() * 50) } : undefined;
+      // Up to 50 ms after the attempt's first published epoch: mid-stream when commits are quick,
+      // inside the last epoch's commit when they are slow (commits overlap processing, so on a
+      // busy disk the whole rest of the input is read while the first epoch commits).
+      const kill = kills < 3 ? { afterCheckpoints: 1, delayMs: Math.floor(Math.random() * 50) } : undefined;
       const r = await runChild(args, kill);
       if (r.signal === "SIGKILL") kills++;
       if (r.code === 0) break;

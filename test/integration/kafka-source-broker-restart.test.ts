@@ -1,3 +1,5 @@
+import net from "node:net";
+import { Kafka, logLevel, type ISocketFactory } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceRecord } from "../../src/server/io/types";
 import { createKafka } from "../../src/server/kafka/client";
@@ -7,6 +9,36 @@ import { startRestartableBroker, type RestartableBroker } from "../helpers/resta
 import { uniqueName } from "../helpers/kafka";
 
 let broker: RestartableBroker;
+
+/** Kafka API keys of FindCoordinator and Heartbeat requests. */
+const FIND_COORDINATOR = 10;
+const HEARTBEAT = 12;
+
+/**
+ * kafkajs sockets that can drop the connection at each FindCoordinator and Heartbeat request, as
+ * a broker whose group coordinator is away does: heartbeats fail until kafkajs restarts its
+ * consumer, whose rejoin then fails the coordinator lookup with "Failed to find group
+ * coordinator", which kafkajs calls non-retriable.
+ */
+function faultySockets(): { socketFactory: ISocketFactory; refuse: { coordinator: boolean; count: number } } {
+  const refuse = { coordinator: false, count: 0 };
+  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = net.connect({ host, port }, onConnect);
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    // kafkajs writes each request whole: int32 size, then the header's int16 api key.
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const api = Buffer.isBuffer(chunk) && chunk.length >= 6 ? chunk.readInt16BE(4) : -1;
+      if (refuse.coordinator && (api === FIND_COORDINATOR || api === HEARTBEAT)) {
+        if (api === FIND_COORDINATOR) refuse.count++;
+        socket.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+        return false;
+      }
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    return socket;
+  };
+  return { socketFactory, refuse };
+}
 beforeAll(async () => {
   broker = await startRestartableBroker();
 });
@@ -42,6 +74,42 @@ describe("Kafka source across a broker restart", () => {
     expect(records).toHaveLength(900);
     const values = new Set(records.map((r) => new TextDecoder().decode(r.value as Uint8Array)));
     expect(values.size).toBe(900);
+    expect(source.positions()).toEqual({ [`${topic}:0`]: 300, [`${topic}:1`]: 300, [`${topic}:2`]: 300 });
+    await source.close();
+  });
+
+  it("reconnects when kafkajs cannot find the group coordinator (non-retriable to kafkajs), and returns every record once", async () => {
+    const faults = faultySockets();
+    const kafka = new Kafka({ clientId: "eddy-test", brokers: broker.brokers, socketFactory: faults.socketFactory, logLevel: logLevel.NOTHING });
+    const topic = uniqueName("lookup-src");
+    await produce(createKafka({ brokers: broker.brokers }), topic, Array.from({ length: 600 }, (_, i) => `a${i}`));
+    const warnings: string[] = [];
+    const source = new KafkaSource({
+      kafka, brokers: broker.brokers, group: uniqueName("lookup-group"), topics: [topic], sessionTimeoutMs: 6000,
+      log: (level, message) => void (level === "warn" && warnings.push(message)),
+    });
+    await source.start();
+    const records: SourceRecord[] = [];
+    const pollUntil = async (done: () => boolean, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!done() && Date.now() < deadline) records.push(...((await source.poll(200, 50)) ?? []));
+    };
+    await pollUntil(() => records.length >= 300, 20_000);
+    expect(records.length).toBeGreaterThanOrEqual(300);
+
+    // The coordinator goes away: kafkajs gives up on the consumer after its heartbeat retries.
+    faults.refuse.coordinator = true;
+    const reported = () => warnings.some((w) => /cannot reach its group coordinator/.test(w));
+    await pollUntil(() => faults.refuse.count >= 2 && reported(), 60_000);
+    expect(faults.refuse.count).toBeGreaterThanOrEqual(2);
+    expect(warnings.find((w) => /cannot reach its group coordinator/.test(w))).toMatch(/cannot reach its group coordinator \(.*Failed to find group coordinator.*\); reconnecting/);
+    faults.refuse.coordinator = false;
+
+    await produce(createKafka({ brokers: broker.brokers }), topic, Array.from({ length: 300 }, (_, i) => `b${i}`));
+    await pollUntil(() => records.length >= 900, 45_000);
+    const ids = records.map((r) => `${r.partition}/${r.offset}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(records).toHaveLength(900);
     expect(source.positions()).toEqual({ [`${topic}:0`]: 300, [`${topic}:1`]: 300, [`${topic}:2`]: 300 });
     await source.close();
   });

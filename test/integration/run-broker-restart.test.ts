@@ -1,8 +1,16 @@
 /**
  * A broker restart in the middle of `eddy run`: the runner reconnects (or restarts in-process from
  * its last checkpoint) and the read_committed output is still exactly the file replay's.
+ *
+ * The input's disorder stays within the watermark delay (no generator "late" events): SPEC makes
+ * results independent of how the topics interleave only for such input. An event older than the
+ * delay is late or not depending on how far the other topics have moved the watermark when it
+ * arrives, and a restart changes that interleaving whenever the source stops waiting for a lagging
+ * partition (the aligned merge waits at most 2 s, kafka-fetch-queue.ts), e.g. while the restarted
+ * broker brings a partition back. With late events in the input, a restart turned some of them
+ * into counted events (same rows, other values). Late input through Kafka is run-kafka.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -22,11 +30,13 @@ afterAll(async () => {
 });
 
 it("survives a broker restart mid-run with exact output", async () => {
-  const recs = records(40_000, { seed: 31, late: 0.01, invalid: 0.01, anomaly: 0.005 });
+  const recs = records(40_000, { seed: 31, late: 0, invalid: 0.01, anomaly: 0.005 });
   const input = join(dir, "in.jsonl");
   writeFileSync(input, recs.map((r) => jsonlLine(r) + "\n").join(""));
   expect(await main(["run", "--input", input, "--output", join(dir, "file"), "--sink", "files"])).toBe(0);
   const want = resultFileRows(join(dir, "file"));
+  // The premise of the comparison: nothing in the input is late, whatever the interleaving.
+  expect(existsSync(join(dir, "file", "late"))).toBe(false);
 
   broker = await startRestartableBroker();
   const t = runTopics("restart");

@@ -79,6 +79,48 @@ describe("FetchQueue", () => {
     expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/2", "0/3"]);
   });
 
+  it("starts a lagging partition's wait when it holds a record back, not when it fell behind (a broker outage)", () => {
+    let now = 0;
+    const q = new FetchQueue(2000, () => now);
+    const at = (p: number, offset: number, timestamp: number): SourceRecord => ({ ...rec(p, offset), timestamp });
+    q.setStart("t:0", 0);
+    q.setStart("t:1", 0);
+    q.push("t:0", [at(0, 0, 10)], 1, 10);
+    q.push("t:1", [at(1, 0, 10)], 1, 10);
+    expect(q.take(10)).toHaveLength(2);
+    // Both partitions are behind (9 more records each) and nothing arrives for 10 s.
+    for (now = 0; now <= 10_000; now += 1000) expect(q.take(10)).toEqual([]);
+    // The broker is back: t:0's batch comes first and waits for t:1's, although both fell behind long ago.
+    q.push("t:0", [at(0, 1, 20), at(0, 2, 30)], 3, 10);
+    expect(q.take(10)).toEqual([]);
+    now = 10_500;
+    q.push("t:1", [at(1, 1, 25)], 2, 10);
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/1", "1/1"]);
+    // t:1 behind again at 25: 0/2 waits, at most 2 s from now.
+    now = 12_400;
+    expect(q.take(10)).toEqual([]);
+    now = 12_600;
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/2"]);
+  });
+
+  it("gives every lagging partition its full wait again after the consumer rejoins", () => {
+    let now = 0;
+    const q = new FetchQueue(2000, () => now);
+    const at = (p: number, offset: number, timestamp: number): SourceRecord => ({ ...rec(p, offset), timestamp });
+    q.setStart("t:0", 0);
+    q.setStart("t:1", 0);
+    q.push("t:0", [at(0, 0, 10), at(0, 1, 20)], 2, 10);
+    q.push("t:1", [at(1, 0, 10)], 1, 10);
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/0", "1/0"]);
+    now = 3000; // t:1's fetch did not come: the others stop waiting for it
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/1"]);
+    q.realign();
+    q.push("t:0", [at(0, 2, 30)], 3, 10);
+    expect(q.take(10)).toEqual([]);
+    now = 5100;
+    expect(q.take(10).map((r) => `${r.partition}/${r.offset}`)).toEqual(["0/2"]);
+  });
+
   it("wakes a waiting poll on push", async () => {
     // Fake timers: the wait's own timeout can never fire, so only the push can end it.
     vi.useFakeTimers();

@@ -42,7 +42,11 @@ function wire(cfg: RunConfig, runnerRef: () => Runner | undefined, term: RunTerm
   const kafka = cfg.brokers.length ? createKafka({ brokers: cfg.brokers, log: kafkaLog }) : undefined;
   const source: Source = cfg.input
     ? new FileSource({ path: cfg.input, topics: inputTopics })
-    : new KafkaSource({ kafka: kafka!, brokers: cfg.brokers, group: cfg.group, topics: inputTopics, untilEnd: cfg.untilEnd });
+    : new KafkaSource({
+        kafka: kafka!, brokers: cfg.brokers, group: cfg.group, topics: inputTopics, untilEnd: cfg.untilEnd,
+        // What the source reports (a lost broker or coordinator, a partition read from elsewhere).
+        log: (level, msg) => term.log("kafka-source", { level, msg }),
+      });
   const sinks: Sink[] = [];
   let checkpoints: CheckpointStore;
   if (cfg.sinks.includes("kafka")) {

@@ -1,8 +1,9 @@
 /**
  * The headless run loop: Source → validate (invalid → DLQ) → pipeline (late → side output) →
  * sinks, with a checkpoint epoch every `checkpointIntervalMs` committed through the
- * {@link CheckpointStore} (two-phase, see src/server/io/types.ts). Update rows go to sinks that
- * take them every `triggerMs`.
+ * {@link CheckpointStore} (two-phase, see src/server/io/types.ts). The epoch is captured in the
+ * loop and committed in the background while processing goes on (epoch-commit.ts); a commit
+ * that fails fails the run. Update rows go to sinks that take them every `triggerMs`.
  */
 import { DEFAULT_MAX_FUTURE_SKEW_MS, type FutureBound, TOPIC_KINDS, type TopicKind, validate, type Validation } from "../../core/events";
 import { validateDeclared } from "../../core/metrics/user/validate-event";
@@ -14,6 +15,7 @@ import { MALFORMED_TOPIC } from "../sources/file-source";
 import type { Checkpoint, CheckpointStore, Epoch, ForwardRecord, SideRecord, Sink, Source, SourceRecord } from "../io/types";
 import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessage } from "./restore-errors";
 import { humanDuration } from "../human-duration";
+import { EpochCommitter } from "./epoch-commit";
 import { newRunStats, recordLatency, type RunStats } from "./run-stats";
 import type { RunnerMetrics } from "./runner-metrics";
 import { SumOverflowWatch } from "./sum-overflow";
@@ -98,12 +100,29 @@ export class Runner {
   /** Wall-clock bound on event time, renewed once per poll. */
   private readonly future: FutureBound;
   private readonly overflows: SumOverflowWatch;
+  private readonly commits: EpochCommitter;
 
   constructor(private readonly o: RunnerOptions) {
     this.now = o.now ?? Date.now;
     this.stats = newRunStats(this.now());
     this.future = { now: this.now(), maxFutureSkewMs: o.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
     this.overflows = new SumOverflowWatch(o.metrics, o.log);
+    this.commits = new EpochCommitter({
+      sinks: o.sinks,
+      checkpoints: o.checkpoints,
+      now: this.now,
+      onCommitted: (cp) => {
+        this.lastStateBytes = cp.state.byteLength;
+        o.metrics?.checkpoints.inc();
+        this.committed++;
+      },
+      onFinished: ({ captured: { epoch, snapshotMs }, checkpoint, commitMs }) => {
+        o.log?.("checkpoint", {
+          epoch: epoch.id, rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length, positions: checkpoint.positions,
+          snapshotMs: Math.round(snapshotMs), commitMs: Math.round(commitMs),
+        });
+      },
+    });
   }
 
   /** Current pipeline (after `run` started). */
@@ -173,35 +192,49 @@ export class Runner {
     const maxPoll = Math.min(o.maxPoll ?? 10_000, this.pipeline.batch.capacity);
     // Bounded replays must not depend on wall-clock speed: no stream ever counts as idle.
     const wallForWatermark = o.source.bounded ? () => 0 : this.now;
-    while (!this.stopping) {
-      const recs = await o.source.poll(100, maxPoll);
-      if (recs === null) {
-        if (this.abandoned) break;
+    try {
+      while (!this.stopping) {
+        const recs = await o.source.poll(100, maxPoll);
+        this.commits.check();
+        if (recs === null) {
+          if (this.abandoned) break;
+          this.flush(wallForWatermark());
+          this.emit(this.pipeline.finish());
+          break;
+        }
+        const t0 = this.now();
+        this.future.now = t0;
+        if (recs.length > 0) this.lastRecordAt = t0;
+        for (const r of recs) this.ingest(r, wallForWatermark);
         this.flush(wallForWatermark());
-        this.emit(this.pipeline.finish());
-        break;
+        this.checkLate(log);
+        this.emit(this.pipeline.advance());
+        const t = this.now();
+        if (recs.length > 0) o.metrics?.batchSeconds.observe((t - t0) / 1000);
+        for (const [topic, n] of this.polledPerTopic) o.metrics?.eventsIn.inc({ topic }, n);
+        this.polledPerTopic.clear();
+        if (t - this.lastTrigger >= o.triggerMs) {
+          this.lastTrigger = t;
+          const updates = this.pipeline.peek();
+          for (const s of o.sinks) s.updates?.(updates);
+        }
+        o.onProcessed?.(recs, this.now());
+        // A checkpoint due while the previous one still commits waits for it without stopping
+        // the loop: the epoch just runs longer.
+        if (t - this.lastCheckpoint >= o.checkpointIntervalMs && !this.commits.busy) this.checkpoint();
+        // A poll with records queued resolves without reaching the event loop's I/O phase: let
+        // the commit's socket replies in between polls, or it advances only when the input idles.
+        if (this.commits.busy) await new Promise((resolve) => setImmediate(resolve));
       }
-      const t0 = this.now();
-      this.future.now = t0;
-      if (recs.length > 0) this.lastRecordAt = t0;
-      for (const r of recs) this.ingest(r, wallForWatermark);
-      this.flush(wallForWatermark());
-      this.checkLate(log);
-      this.emit(this.pipeline.advance());
-      const t = this.now();
-      if (recs.length > 0) o.metrics?.batchSeconds.observe((t - t0) / 1000);
-      for (const [topic, n] of this.polledPerTopic) o.metrics?.eventsIn.inc({ topic }, n);
-      this.polledPerTopic.clear();
-      if (t - this.lastTrigger >= o.triggerMs) {
-        this.lastTrigger = t;
-        const updates = this.pipeline.peek();
-        for (const s of o.sinks) s.updates?.(updates);
-      }
-      o.onProcessed?.(recs, this.now());
-      if (t - this.lastCheckpoint >= o.checkpointIntervalMs) await this.checkpoint();
+      // A task taken away leaves its epoch uncommitted: the new owner redoes it from the last checkpoint.
+      if (this.abandoned) return;
+      await this.commits.settle();
+      this.checkpoint();
+      await this.commits.settle();
+    } finally {
+      // Never return (or fail) with a commit still using the sinks and the store.
+      await this.commits.idle();
     }
-    if (this.abandoned) return;
-    await this.checkpoint();
     this.stats.updatedAt = this.now();
     const updates = this.pipeline.peek();
     for (const s of o.sinks) s.updates?.(updates);
@@ -343,29 +376,24 @@ export class Runner {
     return wms;
   }
 
-  private async checkpoint(): Promise<void> {
-    const o = this.o;
+  /**
+   * Ends the current epoch: captures it (rows, side records, positions, pipeline snapshot,
+   * stats) synchronously, starts its commit in the background and opens the next epoch.
+   */
+  private checkpoint(): void {
     const epoch = this.epoch;
     this.stats.updatedAt = this.now();
-    epoch.watermarks = this.reportableWatermarks();
-    if (o.idleAfterMs !== undefined && this.now() - this.lastRecordAt >= o.idleAfterMs) epoch.idle = { rows: this.pipeline.peek() };
-    const sinks: Record<string, unknown> = {};
-    for (const s of o.sinks) sinks[s.name] = await s.prepare(epoch);
     this.stats.epochs++;
-    sinks.__stats = { ...this.stats };
-    const cp: Checkpoint = {
-      epoch: epoch.id,
-      positions: o.source.positions(),
-      state: this.pipeline.snapshot(),
-      sinks,
-      committedAt: this.now(),
-    };
-    this.lastStateBytes = cp.state.byteLength;
-    await o.checkpoints.commit(cp);
-    o.metrics?.checkpoints.inc();
-    this.committed++;
-    for (const s of o.sinks) await s.finish?.(epoch);
-    o.log?.("checkpoint", { epoch: epoch.id, rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length, positions: cp.positions });
+    // Parallel tasks publish these with the epoch; both must describe the epoch as captured.
+    epoch.watermarks = this.reportableWatermarks();
+    if (this.o.idleAfterMs !== undefined && this.now() - this.lastRecordAt >= this.o.idleAfterMs) epoch.idle = { rows: this.pipeline.peek() };
+    const positions = { ...this.o.source.positions() };
+    const t0 = performance.now();
+    const state = this.pipeline.snapshot();
+    const snapshotMs = performance.now() - t0;
+    // A deep copy: the latency histogram and row counts keep changing while the commit runs.
+    const stats = structuredClone(this.stats);
+    this.commits.start({ epoch, positions, state, stats, snapshotMs });
     this.epoch = { id: epoch.id + 1, rows: [], dlq: [], late: [], forwards: [] };
     this.lastCheckpoint = this.now();
   }

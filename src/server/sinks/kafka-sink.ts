@@ -40,6 +40,9 @@ export interface KafkaSinkOptions {
   name?: string;
 }
 
+/** Records encoded per step of {@link KafkaSink.prepare} (a few ms of work between two sends). */
+export const RECORDS_PER_STEP = 2000;
+
 /** Most UTF-8 bytes of a row's message key (see {@link boundedKey}). */
 export const MAX_ROW_KEY_BYTES = 256;
 
@@ -92,7 +95,7 @@ export function lateMessage(side: SideRecord): Message {
 }
 
 /** Groups messages by topic, keeping their order within each topic. */
-function byTopic<T>(items: T[], route: (item: T) => Array<[string, Message]>): Map<string, Message[]> {
+function byTopic<T>(items: readonly T[], route: (item: T) => Array<[string, Message]>): Map<string, Message[]> {
   const out = new Map<string, Message[]>();
   for (const item of items) {
     for (const [topic, m] of route(item)) {
@@ -140,33 +143,41 @@ export class KafkaSink implements Sink {
   /**
    * Sends the epoch's rows, DLQ and late records into the open transaction. Not visible until
    * the checkpoint store commits; on failure the transaction is aborted and the error thrown.
+   * Records are encoded {@link RECORDS_PER_STEP} at a time, each step sent before the next is
+   * encoded: the runner keeps processing while an epoch commits, and a big epoch encoded in one
+   * go would stall it for as long.
    */
   async prepare(epoch: Epoch): Promise<unknown> {
-    const rows = byTopic(epoch.rows, (row) => {
-      const metrics = this.o.metrics ?? MetricRegistry.builtin();
-      const m: Message = { key: rowKey(row, metrics), value: JSON.stringify(metrics.toJson(row)) };
-      return this.topicsFor(row.metric).map((t) => [t, m]);
-    });
-    const dlq = byTopic(epoch.dlq, (s) => [[`${s.record.topic}.dlq`, dlqMessage(s)]]);
-    const late = byTopic(epoch.late, (s) => [[`${s.record.topic}.late`, lateMessage(s)]]);
+    const metrics = this.o.metrics ?? MetricRegistry.builtin();
+    const rowTopics = new Set<string>();
+    for (const metric of new Set(epoch.rows.map((r) => r.metric))) for (const t of this.topicsFor(metric)) rowTopics.add(t);
     const sides = new Map<string, string>();
     for (const s of epoch.dlq) sides.set(`${s.record.topic}.dlq`, s.record.topic);
     for (const s of epoch.late) sides.set(`${s.record.topic}.late`, s.record.topic);
     try {
-      await this.registry.ensure(rows.keys());
+      await this.registry.ensure(rowTopics);
       await this.registry.ensureSide([...sides].map(([topic, source]) => ({ topic, source })));
     } catch (err) {
       await this.o.producer.abort();
       throw err;
     }
-    for (const [topic, messages] of rows) await this.o.producer.send(topic, messages);
-    for (const group of [dlq, late]) {
-      for (const [topic, messages] of group) {
+    await this.sendInSteps(epoch.rows, (row) => {
+      const m: Message = { key: rowKey(row, metrics), value: JSON.stringify(metrics.toJson(row)) };
+      return this.topicsFor(row.metric).map((t) => [t, m]);
+    });
+    await this.sendInSteps(epoch.dlq, (s) => [[`${s.record.topic}.dlq`, dlqMessage(s)]], true);
+    await this.sendInSteps(epoch.late, (s) => [[`${s.record.topic}.late`, lateMessage(s)]], true);
+    return { rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length };
+  }
+
+  /** Encodes and sends `items` a step at a time, in order per topic; side records fitted to their topic's limit. */
+  private async sendInSteps<T>(items: readonly T[], route: (item: T) => Array<[string, Message]>, side = false): Promise<void> {
+    for (let i = 0; i < items.length; i += RECORDS_PER_STEP) {
+      for (const [topic, messages] of byTopic(items.slice(i, i + RECORDS_PER_STEP), route)) {
         const limit = this.registry.limitOf(topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
-        await this.o.producer.send(topic, messages.map((m) => fitRecord(m, limit, topic)));
+        await this.o.producer.send(topic, side ? messages.map((m) => fitRecord(m, limit, topic)) : messages);
       }
     }
-    return { rows: epoch.rows.length, dlq: epoch.dlq.length, late: epoch.late.length };
   }
 
   async close(): Promise<void> {

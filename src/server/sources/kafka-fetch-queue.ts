@@ -20,7 +20,12 @@
  * next fetch is on the way), records newer than that partition's last returned timestamp wait,
  * at most `maxAlignWaitMs`. Without it a backlog replay runs far ahead on whichever partition was
  * fetched first, and the lagging partition's records would meet a watermark they never saw coming
- * (Flink calls this watermark alignment).
+ * (Flink calls this watermark alignment). The wait is per lagging partition and starts when it
+ * first holds a record back, not when it fell behind: a partition is behind whenever its queue ran
+ * dry before its next fetch (all of them, through a broker outage), and a clock started then would
+ * have run out by the time records arrive again, letting the first partition fetched after the
+ * outage run ahead unaligned. The wait ends when the partition delivers a batch, or when the
+ * consumer (re)joins its group ({@link FetchQueue.realign}: every partition is fetched afresh).
  */
 import type { SourceRecord } from "../io/types";
 
@@ -51,7 +56,8 @@ export class FetchQueue {
   /** Kafka timestamp of the last record returned per partition. */
   private readonly lastTs = new Map<string, number>();
   private readonly queuedBy = new Map<string, number>();
-  private blockedSince: number | undefined;
+  /** Lagging partitions that hold records back, with when they started to (see the module comment). */
+  private readonly holding = new Map<string, number>();
 
   constructor(
     private readonly maxAlignWaitMs = 2000,
@@ -90,17 +96,39 @@ export class FetchQueue {
     return high !== undefined && !this.parts.has(key) && (this.fetched.get(key) ?? high) < high;
   }
 
-  /** Newest timestamp the merge may hand out now (see the module comment). */
+  /**
+   * Newest timestamp the merge may hand out now: the oldest last-returned timestamp of the
+   * partitions that are behind, leaving out those that have held records back for longer than
+   * `maxAlignWaitMs` (a partition whose fetch does not come, e.g. records past an open
+   * transaction, must not stall the others).
+   */
   private alignLimit(): number {
     let limit = Infinity;
-    for (const key of this.highs.keys()) if (this.behind(key)) limit = Math.min(limit, this.lastTs.get(key) ?? -Infinity);
-    if (limit === Infinity) {
-      this.blockedSince = undefined;
-      return limit;
+    const now = this.now();
+    for (const key of this.highs.keys()) {
+      if (!this.behind(key)) continue;
+      const since = this.holding.get(key);
+      if (since !== undefined && now - since > this.maxAlignWaitMs) continue;
+      limit = Math.min(limit, this.lastTs.get(key) ?? -Infinity);
     }
-    this.blockedSince ??= this.now();
-    // A partition whose fetch does not come (e.g. records past an open transaction) must not stall the others.
-    return this.now() - this.blockedSince > this.maxAlignWaitMs ? Infinity : limit;
+    return limit;
+  }
+
+  /** Starts the wait of every lagging partition that holds back a record stamped `ts`. */
+  private hold(ts: number): void {
+    const now = this.now();
+    for (const key of this.highs.keys()) {
+      if (!this.holding.has(key) && this.behind(key) && (this.lastTs.get(key) ?? -Infinity) < ts) this.holding.set(key, now);
+    }
+  }
+
+  /**
+   * Restarts every alignment wait: after the consumer (re)joined its group (a rebalance, a broker
+   * back from an outage) each partition is fetched afresh, so one that had stopped being waited
+   * for gets its full wait again.
+   */
+  realign(): void {
+    this.holding.clear();
   }
 
   /**
@@ -113,6 +141,7 @@ export class FetchQueue {
     if (from !== undefined && next <= from) return;
     const fresh = from === undefined ? records : records.filter((r) => r.offset >= from);
     this.fetched.set(key, next);
+    this.holding.delete(key);
     let list = this.parts.get(key);
     if (!list) this.parts.set(key, (list = []));
     list.push({ key, seq: this.seq++, records: fresh, taken: 0, next });
@@ -150,7 +179,11 @@ export class FetchQueue {
           bestFirst = first;
         }
       }
-      if (best === undefined || (!bestFirst && bestTs > limit)) break;
+      if (best === undefined) break;
+      if (!bestFirst && bestTs > limit) {
+        this.hold(bestTs);
+        break;
+      }
       const r = best.records[best.taken++];
       if (bestFirst) this.unseen.delete(best.key);
       out.push(r);

@@ -10,6 +10,11 @@
  * truth; partitions discovered later are read from the beginning) and it keeps output exact:
  * state and positions always come from the same checkpoint.
  *
+ * Broker restarts: kafkajs restarts its consumer after retriable failures by itself; a group
+ * coordinator it cannot find (kafkajs calls that non-retriable) makes this source start a new
+ * consumer after a back-off, reporting it, until `brokerDownTimeoutMs` without contact makes
+ * poll() fail (see coordinator-loss.ts).
+ *
  * Single-runner assumption: one runner per consumer group. It is assigned every partition; after
  * a rebalance or a kafkajs restart (broker outage) it seeks each partition back to its own fetch
  * position and drops re-delivered offsets (see kafka-fetch-queue.ts). Two runners in one group
@@ -19,6 +24,7 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { positionKey, type Positions, type Source, type SourceRecord } from "../io/types";
 import { errorMessage, within, type KafkaLog } from "../kafka/client";
+import { isCoordinatorLoss } from "../kafka/coordinator-loss";
 import { waitForBroker } from "../kafka/reachable";
 import { ensureTopics } from "../kafka/topics";
 import { FetchQueue } from "./kafka-fetch-queue";
@@ -94,6 +100,9 @@ export class KafkaSource implements Source {
   private readonly unprimed = new Map<string, number>();
   private primeDeadline = 0;
   private closed = false;
+  /** A new consumer is being started after a coordinator loss; how many attempts in a row. */
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnects = 0;
 
   constructor(options: KafkaSourceOptions) {
     this.o = {
@@ -167,6 +176,12 @@ export class KafkaSource implements Source {
     });
     consumer.on(ev.CRASH, ({ payload }) => {
       const cause = errorMessage(payload.error);
+      if (!payload.restart && !this.closed && isCoordinatorLoss(payload.error)) {
+        this.downCause = cause;
+        this.o.log?.("warn", `Kafka consumer of group ${group} cannot reach its group coordinator (${cause}); reconnecting`);
+        this.reconnect(consumer);
+        return;
+      }
       if (!payload.restart) {
         this.failure = new Error(`Kafka consumer of group ${group} failed: ${cause}`, { cause: payload.error });
         this.queue.wake();
@@ -190,10 +205,37 @@ export class KafkaSource implements Source {
     });
   }
 
+  /**
+   * Replaces a consumer that kafkajs gave up on (its coordinator lookup failed) with a new one,
+   * after a back-off of 0.5 s doubling to 5 s; a consumer that cannot even connect is retried the
+   * same way. `checkBrokerDown` bounds the whole outage.
+   */
+  private reconnect(old: Consumer): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = Math.min(5000, 500 * 2 ** this.reconnects++);
+    this.reconnectTimer = setTimeout(() => {
+      // Cleared first: the new consumer's own CRASH (its first join) may schedule the next attempt.
+      this.reconnectTimer = undefined;
+      void (async () => {
+        await within(old.disconnect(), 10_000, () => new Error("disconnect timed out")).catch(() => {});
+        if (this.closed) return;
+        try {
+          await this.runConsumer(this.o.kafka, this.o.group, this.o.topics);
+        } catch (err) {
+          this.downCause = errorMessage(err);
+          if (this.consumer) this.reconnect(this.consumer);
+        }
+      })();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
   /** After every (re)join: seek each assigned partition to where the queue expects to continue. */
   private onJoin(assignment: Record<string, number[]>): void {
     if (this.primeDeadline === Infinity) this.primeDeadline = Date.now() + PRIME_TIMEOUT_MS;
     this.lastContact = Date.now();
+    this.reconnects = 0;
+    this.queue.realign();
     const missing = new Set(this.highs.keys());
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
@@ -317,6 +359,7 @@ export class KafkaSource implements Source {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.lagTimer);
+    clearTimeout(this.reconnectTimer);
     const { consumer, admin } = this;
     this.consumer = this.admin = undefined;
     this.queue.wake();
