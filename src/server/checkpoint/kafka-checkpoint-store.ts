@@ -6,7 +6,9 @@
  * is what makes a read_committed consumer of the output see every row exactly once across
  * crashes (SPEC "Delivery"). See kafka-checkpoint-codec.ts for the record layout.
  */
+import type { KafkaMessage } from "kafkajs";
 import type { Checkpoint, CheckpointStore } from "../io/types";
+import type { CheckpointScan } from "./checkpoint-scan";
 import { readToEnd } from "../kafka/read-to-end";
 import { CheckpointSettingsError } from "../runner/restore-errors";
 import { TopicRegistry } from "../kafka/topics";
@@ -53,6 +55,8 @@ export interface KafkaCheckpointStoreOptions {
    * own checkpoint, keyed `<group>#task-<p>`, while committing offsets for the group.
    */
   key?: string;
+  /** A read of the topic shared with other stores (parallel tasks); default: a read of its own. */
+  scan?: CheckpointScan;
   /** Default `eddy-checkpoints`. */
   topic?: string;
   /**
@@ -104,10 +108,12 @@ export class KafkaCheckpointStore implements CheckpointStore {
     const key = this.o.key ?? this.o.group;
     const assembler = new CheckpointAssembler(key);
     let otherMode: string | undefined;
-    await readToEnd(this.o.producer.kafka, this.topic, (m) => {
+    const each = (m: KafkaMessage) => {
       assembler.add(m.key, m.value, m.headers);
       if (m.key && otherMode === undefined) otherMode = otherModeOf(m.key.toString(), this.o.group, key);
-    }, { timeoutMs: this.o.loadTimeoutMs });
+    };
+    if (this.o.scan) await this.o.scan.read(each);
+    else await readToEnd(this.o.producer.kafka, this.topic, each, { timeoutMs: this.o.loadTimeoutMs });
     if (otherMode) {
       throw new CheckpointSettingsError(
         `consumer group '${this.o.group}' has checkpoints of ${otherMode}, whose state is split differently: ` +

@@ -19,7 +19,8 @@
 import type { Admin, Kafka } from "kafkajs";
 import type { MergeStore } from "../../core/merge/merge-store";
 import type { Pipeline } from "../../core/pipeline/pipeline";
-import { ENDED_OFFSET_METADATA, KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
+import { CheckpointScan } from "../checkpoint/checkpoint-scan";
+import { CHECKPOINT_TOPIC, ENDED_OFFSET_METADATA, KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
 import type { ForwardRecord, SourceRecord } from "../io/types";
 import type { LogFn } from "../log";
 import { TransactionalProducer } from "../kafka/transactional-producer";
@@ -68,9 +69,13 @@ export class ParallelRunner {
   private settle: { resolve(): void; reject(err: unknown): void } | undefined;
   private closedCommits = 0;
   private admin: Admin | undefined;
+  /** One read of the checkpoint topic for the stages a (re)assignment starts together. */
+  private readonly scan: CheckpointScan;
   private endPoll: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: ParallelRunnerOptions) {}
+  constructor(private readonly o: ParallelRunnerOptions) {
+    this.scan = new CheckpointScan(o.kafka, CHECKPOINT_TOPIC);
+  }
 
   /** Checkpoints committed by this runner's tasks. */
   get committed(): number {
@@ -172,14 +177,14 @@ export class ParallelRunner {
     const input = o.inputRunner(p, {
       source: inputSource,
       producer: inputProducer,
-      checkpoints: new KafkaCheckpointStore({ producer: inputProducer, group: o.group, key: `${o.group}#task-${p}` }),
+      checkpoints: new KafkaCheckpointStore({ producer: inputProducer, group: o.group, key: `${o.group}#task-${p}`, scan: this.scan }),
     });
     const mergeProducer = new TransactionalProducer(o.kafka, { transactionalId: `eddy-${o.group}-merge-${p}`, reinitialise: false });
     const merge = new MergeTask({
       task: p,
       source: mergeSource,
       sink: o.sinkFor(mergeProducer),
-      checkpoints: new KafkaCheckpointStore({ producer: mergeProducer, group: o.group, key: `${o.group}#merge-${p}` }),
+      checkpoints: new KafkaCheckpointStore({ producer: mergeProducer, group: o.group, key: `${o.group}#merge-${p}`, scan: this.scan }),
       createStore: o.createStore,
       createAnomalies: o.createAnomalies,
       upstreamTasks: o.layout.tasks,
