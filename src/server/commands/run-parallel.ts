@@ -22,7 +22,7 @@ import { TaskOutputSink } from "../parallel/task-output-sink";
 import type { RunConfig } from "../runner/run-config";
 import { Runner } from "../runner/runner";
 import { RunnerMetrics } from "../runner/runner-metrics";
-import { supervise } from "../runner/supervisor";
+import { superviseUntilSignal } from "../runner/supervised-run";
 import type { RunTerminal } from "../term/run-terminal";
 import { catalogFrom, inputsByTopic, kafkaSinkFor } from "./run-wiring";
 
@@ -104,31 +104,18 @@ export async function runParallel(cfg: RunConfig, term: RunTerminal): Promise<nu
   const metrics = new RunnerMetrics();
   const server = cfg.metricsPort ? await serveMetrics(metrics.registry, cfg.metricsPort, "0.0.0.0") : undefined;
   if (server) log("metrics", { url: `http://127.0.0.1:${server.port}/metrics` });
-  let current = await buildParallel(cfg, term, metrics);
-  let stopping = false;
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    if (++signals > 1) process.exit(130);
-    log("shutdown", { signal: sig, mode: "graceful: finishing each task's batch and checkpointing (again to force)" });
-    stopping = true;
-    current.stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   const t0 = Date.now();
+  let stoppedBy: string | undefined;
   try {
-    await supervise(current, {
-      next: async () => (current = await buildParallel(cfg, term, metrics)),
+    ({ stoppedBy } = await superviseUntilSignal(await buildParallel(cfg, term, metrics), {
+      next: () => buildParallel(cfg, term, metrics),
       maxRestarts: cfg.maxRestarts,
       log,
-      stopping: () => stopping,
-    });
+      graceful: "graceful: finishing each task's batch and checkpointing (again to force)",
+    }));
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await current.close().catch((err: unknown) => log("close", { level: "warn", error: String(err) }));
     server?.server.close();
   }
-  log("done", { message: `parallel runner of group ${cfg.group} ${stopping ? "stopped" : "reached the end of its input"} after ${((Date.now() - t0) / 1000).toFixed(1)} s` });
+  log("done", { message: `parallel runner of group ${cfg.group} ${stoppedBy ? `stopped by ${stoppedBy}` : "reached the end of its input"} after ${((Date.now() - t0) / 1000).toFixed(1)} s` });
   return 0;
 }

@@ -17,7 +17,7 @@ import { TransactionalProducer, transactionalIdFor } from "../kafka/transactiona
 import { serveMetrics } from "../metrics/serve";
 import { fileFormats, parseRunConfig, RUN_FLAGS, RUN_SECTIONS, type RunConfig } from "../runner/run-config";
 import { Runner, type RunnerOptions } from "../runner/runner";
-import { supervise } from "../runner/supervisor";
+import { superviseUntilSignal } from "../runner/supervised-run";
 import { RunnerMetrics } from "../runner/runner-metrics";
 import { FileSink } from "../sinks/file-sink";
 import { writeRunSummary } from "../sinks/run-summary";
@@ -138,35 +138,16 @@ export async function run(argv: string[]): Promise<number> {
   term.startStatus(() => built);
   const server = cfg.metricsPort ? await serveMetrics(metrics.registry, cfg.metricsPort, "0.0.0.0") : undefined;
   if (server) log("metrics", { url: `http://127.0.0.1:${server.port}/metrics` });
-  let signals = 0;
-  let stopping = false;
-  let stoppedBy: string | undefined;
-  const onSignal = (sig: string) => {
-    signals++;
-    if (signals > 1) {
-      log("shutdown", { signal: sig, mode: "immediate" });
-      process.exit(130);
-    }
-    log("shutdown", { signal: sig, mode: "graceful: finishing the batch and checkpointing (again to force)" });
-    stopping = true;
-    stoppedBy ??= sig;
-    built.runner.stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   const t0 = Date.now();
+  let stoppedBy: string | undefined;
   try {
-    // Restarts from the last checkpoint after a failure; configuration errors end it at once.
-    await supervise(built.runner, {
+    ({ stoppedBy } = await superviseUntilSignal(built.runner, {
       next: async () => (built = await buildRun(cfg, {}, metrics, term)).runner,
       maxRestarts: cfg.maxRestarts,
       log,
-      stopping: () => stopping,
-    });
+      graceful: "graceful: finishing the batch and checkpointing (again to force)",
+    }));
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await built.runner.close().catch((err: unknown) => log("close", { level: "warn", error: String(err) }));
     server?.server.close();
     term.stopStatus();
   }
