@@ -60,14 +60,19 @@ export function filterAborted({ messages, abortedTransactions }: { messages: Msg
   });
 }
 
+/** Marks the installed filter, so that a second copy of this module (vitest loads one per project) keeps the first. */
+export const INSTALLED = Symbol.for("eddy.read-committed-filter");
+(filterAborted as unknown as Record<symbol, boolean>)[INSTALLED] = true;
+
 const require = createRequire(import.meta.url);
 const target = require.resolve("kafkajs/src/consumer/filterAbortedMessages.js");
 const batch = require.resolve("kafkajs/src/consumer/batch.js");
-if (require.cache[batch] && require.cache[target]?.exports !== filterAborted) {
-  throw new Error("kafkajs was loaded before eddy's read_committed fix: import src/server/kafka/read-committed.ts first");
+const current = require.cache[target]?.exports as Record<symbol, boolean> | undefined;
+if (!current?.[INSTALLED]) {
+  if (require.cache[batch]) throw new Error("kafkajs was loaded before eddy's read_committed fix: import src/server/kafka/read-committed.ts first");
+  const m = new Module(target);
+  m.filename = target;
+  m.loaded = true;
+  m.exports = filterAborted;
+  require.cache[target] = m;
 }
-const m = new Module(target);
-m.filename = target;
-m.loaded = true;
-m.exports = filterAborted;
-require.cache[target] = m;
