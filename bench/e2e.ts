@@ -7,13 +7,18 @@
  *  3. latency in update mode at 1,000 and 50,000 events/s: Kafka message timestamp → the batch's
  *     update rows handed to the sinks (trigger every poll), p50/p99;
  *  4. a CPU profile of one backlog run, self time grouped into decode/validate, pipeline+kernels,
- *     Kafka client, sinks, GC and idle.
+ *     Kafka client, sinks, GC and idle;
+ *  5. checkpoints with the state of 300,000 users at 5,000 and 50,000 events/s, 5 s interval:
+ *     bytes and time per epoch of whole-state checkpoints (before) and incremental ones (after),
+ *     side by side on the same states, and restore times (bench/checkpoint-bench.ts).
  *
  * Uses KAFKA_BROKERS or starts a private broker. EDDY_BENCH_EVENTS sets the backlog size
- * (default 300,000). Prints a table and writes bench/results/e2e.json.
+ * (default 300,000); EDDY_BENCH_CHECKPOINT_WARMUP the events before checkpoints are measured
+ * (default 7,000,000); EDDY_BENCH_ONLY=checkpoints runs part 5 alone. Prints a table and writes
+ * bench/results/e2e.json (part 5 alone merges into it).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import os from "node:os";
 import { join } from "node:path";
@@ -21,9 +26,13 @@ import { startBroker } from "../scripts/kafka-broker";
 import { buildRun } from "../src/server/commands/run";
 import { parseRunConfig } from "../src/server/runner/run-config";
 import type { SourceRecord } from "../src/server/io/types";
+import { checkpointBench, type CheckpointResult, checkpointTable } from "./checkpoint-bench";
 import { median } from "./report";
 
 const EVENTS = Number(process.env.EDDY_BENCH_EVENTS ?? 300_000);
+const CHECKPOINT_WARMUP = Number(process.env.EDDY_BENCH_CHECKPOINT_WARMUP ?? 7_000_000);
+const ONLY = process.env.EDDY_BENCH_ONLY;
+const RESULTS = join(import.meta.dirname, "results/e2e.json");
 const CLI = join(import.meta.dirname, "../bin/eddy.js");
 
 
@@ -142,6 +151,13 @@ async function main(): Promise<void> {
   }
   const run = Date.now().toString(36);
   try {
+    if (ONLY === "checkpoints") {
+      const checkpoints = await runCheckpointBench(brokers);
+      const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, "utf8")) as Record<string, unknown>) : {};
+      writeFileSync(RESULTS, JSON.stringify({ ...previous, checkpoints }, null, 2) + "\n");
+      console.log(`\n${checkpointTable(checkpoints)}\nwrote bench/results/e2e.json (checkpoints)`);
+      return;
+    }
     console.error(`bench:e2e: broker ${brokers.join(",")}, backlog ${EVENTS} events`);
     const backlog = `bench-${run}-`;
     const genSummary = await generator(brokers, backlog, ["--rate", "max", "--count", String(EVENTS)]).done;
@@ -163,6 +179,7 @@ async function main(): Promise<void> {
 
     const lat1k = await latency(brokers, `bench-${run}-l1-`, 1000, 20);
     const lat50k = await latency(brokers, `bench-${run}-l50-`, 50_000, 20);
+    const checkpoints = await runCheckpointBench(brokers);
 
     const cpus = os.cpus();
     const result = {
@@ -175,9 +192,10 @@ async function main(): Promise<void> {
       concurrent: { eventsPerSecond: Math.round(concurrent.events / concurrent.seconds), events: concurrent.events, generator: concSummary },
       latencyUpdateMode: [lat1k, lat50k],
       profileSelfTimePercent: split,
+      checkpoints,
     };
     mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-    writeFileSync(join(import.meta.dirname, "results/e2e.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(RESULTS, JSON.stringify(result, null, 2) + "\n");
     const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : "n/a");
     console.log(`\neddy end-to-end benchmark — ${result.machine.cpu} × ${result.machine.cores}, Node ${process.version}, ${result.date}\n`);
     console.log("| measure | value |\n| --- | --- |");
@@ -187,10 +205,15 @@ async function main(): Promise<void> {
       console.log(`| update-mode latency at ${l.rate.toLocaleString("en-US")} ev/s (achieved ${Math.round(l.achieved).toLocaleString("en-US")}) | p50 ${ms(l.p50)}, p99 ${ms(l.p99)} (${l.samples} samples) |`);
     }
     console.log(`| where the time goes (drain run, CPU self time) | ${Object.entries(split).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(", ")} |`);
+    console.log(`\n${checkpointTable(checkpoints)}`);
     console.log("\nwrote bench/results/e2e.json");
   } finally {
     await stopBroker?.();
   }
+}
+
+function runCheckpointBench(brokers: string[]): Promise<CheckpointResult> {
+  return checkpointBench({ brokers, warmupEvents: CHECKPOINT_WARMUP, log: (m) => console.error(`bench:e2e: ${m}`) });
 }
 
 process.on("unhandledRejection", (err) => {

@@ -45,6 +45,10 @@ export class CheckpointAssembler {
       if (m.v !== 1 && m.v !== 2) {
         throw new CheckpointFormatError(`the checkpoint of group '${this.group}' has format ${String(m.v)}, which this eddy build cannot read (it reads 1 and 2): it was written by a newer build`);
       }
+      const v2 = m as Partial<ManifestV2>;
+      if (m.v === 2 && (!Array.isArray(v2.chain) || typeof v2.state?.sha256 !== "string" || typeof v2.epoch !== "number")) {
+        throw new ChainError(`the newest checkpoint manifest of group '${this.group}' is malformed`);
+      }
       this.manifest = m as ManifestV1 | ManifestV2;
       return;
     }
