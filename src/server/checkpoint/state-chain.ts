@@ -10,9 +10,10 @@
  * applies them one by one). Deltas are deflated; bases are not (the state barely compresses at a
  * speed worth paying every rebase).
  */
-import { createHash } from "node:crypto";
+import { createHash, webcrypto } from "node:crypto";
 import { promisify } from "node:util";
 import { deflateRaw, inflateRaw } from "node:zlib";
+import type { Anchors } from "./delta-anchors";
 import { applyDelta, encodeDelta } from "./state-delta";
 
 const deflate = promisify(deflateRaw);
@@ -48,6 +49,8 @@ export interface ChainStep {
   chain: ChainLink[];
   /** The state itself, its length and SHA-256 (hex), which a restore checks. */
   state: Uint8Array;
+  /** The state's anchors, when the delta encoding produced them (the next delta starts from them). */
+  anchors?: Anchors;
   stateBytes: number;
   sha256: string;
 }
@@ -67,6 +70,11 @@ export function sha256(b: Uint8Array): string {
   return createHash("sha256").update(b).digest("hex");
 }
 
+/** SHA-256 of `b`, hex, computed off the main thread. */
+async function sha256Async(b: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest("SHA-256", b)).toString("hex");
+}
+
 /**
  * Decides, per epoch, between a base and a delta against the last committed state, which it
  * keeps in memory. A store calls {@link reset} after loading (or to start afresh), {@link step}
@@ -74,7 +82,7 @@ export function sha256(b: Uint8Array): string {
  * so the next step is computed against the state that is actually committed.
  */
 export class StateChain {
-  private committed: { state: Uint8Array; chain: ChainLink[] } | undefined;
+  private committed: { state: Uint8Array; chain: ChainLink[]; anchors?: Anchors } | undefined;
   private readonly rebaseRatio: number;
   private readonly maxDeltas: number;
   private readonly minDeltaStateBytes: number;
@@ -98,24 +106,27 @@ export class StateChain {
   /** What the commit of `epoch` with `state` stores. */
   async step(epoch: number, state: Uint8Array): Promise<ChainStep> {
     const prev = this.committed;
-    const hash = sha256(state);
-    const base = (): ChainStep => {
+    // Hashed on the thread pool while the delta is encoded here.
+    const digest = sha256Async(state);
+    const base = async (): Promise<ChainStep> => {
       const link: ChainLink = { epoch, kind: "base", bytes: state.length };
-      return { link, payload: state, chain: [link], state, stateBytes: state.length, sha256: hash };
+      return { link, payload: state, chain: [link], state, stateBytes: state.length, sha256: await digest };
     };
     if (!prev || prev.chain.length === 0 || state.length < this.minDeltaStateBytes || prev.chain.length - 1 >= this.maxDeltas) return base();
     const deltaBytes = prev.chain.reduce((s, l) => s + (l.kind === "delta" ? l.bytes : 0), 0);
     if (deltaBytes >= this.rebaseRatio * state.length) return base();
-    const payload = new Uint8Array(await deflate(encodeDelta(prev.state, state), { level: 1 }));
+    const encoded = encodeDelta(prev.state, state, prev.anchors);
+    prev.anchors = undefined; // the old state's anchors are not needed again (a failed commit recomputes them)
+    const payload = new Uint8Array(await deflate(encoded.delta, { level: 1 }));
     // A delta of more than half the state (a rewrite) is not worth a link: start over.
     if (payload.length * 2 > state.length) return base();
     const link: ChainLink = { epoch, kind: "delta", bytes: payload.length };
-    return { link, payload, chain: [...prev.chain, link], state, stateBytes: state.length, sha256: hash };
+    return { link, payload, chain: [...prev.chain, link], state, stateBytes: state.length, sha256: await digest, anchors: encoded.anchors };
   }
 
   /** Makes a committed step the base of the next one. */
   adopt(step: ChainStep): void {
-    this.committed = { state: step.state, chain: step.chain };
+    this.committed = { state: step.state, chain: step.chain, anchors: step.anchors };
   }
 }
 

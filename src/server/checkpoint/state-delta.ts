@@ -9,14 +9,12 @@
  * changed about half the snapshot per epoch; this delta is under 2 % of it (bench/e2e.ts measures
  * both).
  *
- * The encoder is rsync/xdelta-like: it indexes the old state at content-defined anchors (where a
- * rolling hash of the last 16 bytes has its top 4 bits clear, one position in 16 on average, so a
- * shifted run keeps its anchors), then walks the new state emitting COPY (old offset, length) and
+ * The encoder is rsync/xdelta-like: it walks the new state emitting COPY (old offset, length) and
  * LITERAL (bytes) operations. It first tries the old offset that continues the previous copy (a
- * field rewritten in place), then, at anchors, the index (a shift); a match is extended backwards
- * into the pending literal and forwards with native `Buffer.compare` in growing steps. Anchors
- * rather than every 16th position keep lookups — random reads of a table the size of the state —
- * to one in 16 literal bytes.
+ * field rewritten in place), then, at content-defined anchors, an old anchor with the same hash
+ * (a run that shifted; delta-anchors.ts); a match is extended backwards into the pending literal
+ * and forwards with native `Buffer.compare` in growing steps. It also returns the new state's
+ * anchors, derived from the old ones, so the next epoch's delta needs no pass over the state.
  *
  * Layout: "EDD1" | varint old length | varint new length | ops, each a varint `len << 1 | copy`
  * followed by, for a copy, the zigzag varint of (old offset − expected offset) — the expected
@@ -24,24 +22,21 @@
  * edits, so an in-place edit costs one byte — or, for a literal, its bytes.
  */
 
+import { type Anchors, AnchorFinder, AnchorList, anchorsOf, hashAt, isAnchor, roll } from "./delta-anchors";
+
 const MAGIC = [0x45, 0x44, 0x44, 0x31]; // "EDD1"
-/**
- * Anchors — the positions indexed — are where the rolling hash's top 4 bits are 0: one in 16 on
- * average, wherever the content puts them, so a shifted run keeps its anchors.
- */
-const ANCHOR_SHIFT = 28;
-const ANCHOR_GAP = 16;
-/** The rolling hash shifts by 2 per byte: it covers the last 16 bytes. */
-const GEAR_SHIFT = 2;
-/** Bytes the rolling hash covers. */
-const WINDOW = 16;
+/** How far from the expected offset a shifted run is looked for among all anchors (beyond: super anchors only). */
+const REACH = 512;
 /** Shortest copy emitted, and the bytes checked before trusting a candidate offset. */
 const CONTINUE_MATCH = 8;
-const MUL = 0x9e3779b1 | 0;
 
 /** A delta that cannot be applied: damaged, or made against another state. */
 export class DeltaError extends Error {
   override name = "DeltaError";
+}
+
+function plain(b: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b;
 }
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -69,11 +64,18 @@ class Out {
     }
     this.buf[this.n++] = v;
   }
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.n);
-    this.n += b.length;
+  /** Appends `b[from, to)`. */
+  bytes(b: Uint8Array, from = 0, to = b.length): void {
+    this.room(to - from);
+    copyBytes(b, from, to, this.buf, this.n);
+    this.n += to - from;
   }
+}
+
+/** Copies `src[from, to)` to `dst` at `at`: a loop for short runs, which are most of them, else native. */
+function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
+  if (to - from < 64) for (let i = from; i < to; i++) dst[at++] = src[i];
+  else dst.set(src.subarray(from, to), at);
 }
 
 /** Length of the common run of old[o..] and neu[j..], at most `max`. */
@@ -94,25 +96,26 @@ function matchLength(old: Buffer, o: number, neu: Buffer, j: number, max: number
   return len;
 }
 
-/** Gear table of the rolling hash (fixed: the delta format does not depend on it, only its size). */
-const GEAR = (() => {
-  const g = new Int32Array(256);
-  let x = 0x2545f491;
-  for (let i = 0; i < 256; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    g[i] = x;
-  }
-  return g;
-})();
+/** A delta, and the anchors of the new state (to encode the next delta against it). */
+export interface EncodedDelta {
+  delta: Uint8Array;
+  anchors: Anchors;
+}
 
-/** The delta that turns `oldState` into `newState` (see the module comment). */
-export function encodeDelta(oldState: Uint8Array, newState: Uint8Array): Uint8Array {
-  const old = asBuffer(oldState);
-  const neu = asBuffer(newState);
-  const table = anchorTable(old);
-  const shift = 32 - Math.log2(table.length);
+/**
+ * The delta that turns `oldState` into `newState` (see the module comment). `oldAnchors` are the
+ * old state's anchors when known (the `anchors` of the delta that made it); without them they
+ * are computed, a pass over the whole old state.
+ */
+export function encodeDelta(oldState: Uint8Array, newState: Uint8Array, oldAnchors?: Anchors): EncodedDelta {
+  // Plain views to index and slice, Buffer views for the native compare.
+  const old = plain(oldState);
+  const neu = plain(newState);
+  const oldB = asBuffer(oldState);
+  const neuB = asBuffer(newState);
+  const anchors = oldAnchors ?? anchorsOf(old);
+  const finder = new AnchorFinder(anchors);
+  const next = new AnchorList(anchors.length + 1024);
   const out = new Out(1024 + (neu.length >> 6));
   out.bytes(Uint8Array.from(MAGIC));
   out.varint(old.length);
@@ -123,7 +126,7 @@ export function encodeDelta(oldState: Uint8Array, newState: Uint8Array): Uint8Ar
   let litStart = 0;
   let j = 0;
   let h = 0;
-  let hAt = -1; // the rolling hash h covers neu[..hAt]
+  let hAt = -1; // h is the hash of the window ending at neu[hAt]
   while (j + CONTINUE_MATCH <= n) {
     let o = -1;
     const c = j + d;
@@ -133,17 +136,12 @@ export function encodeDelta(oldState: Uint8Array, newState: Uint8Array): Uint8Ar
       if (k === CONTINUE_MATCH) o = c;
     }
     if (o < 0) {
-      if (hAt !== j - 1) {
-        h = 0;
-        for (let k = Math.max(0, j - WINDOW); k < j; k++) h = ((h << GEAR_SHIFT) + GEAR[neu[k]]) | 0;
-      }
-      h = ((h << GEAR_SHIFT) + GEAR[neu[j]]) | 0;
+      h = roll(hAt === j - 1 ? h : j > 0 ? hashAt(neu, j - 1) : 0, neu[j]);
       hAt = j;
-      if (h >>> ANCHOR_SHIFT === 0) {
-        // Same hash: the old window ending at t probably equals the new one ending at j.
-        const t = table[Math.imul(h, MUL) >>> shift] - 1;
-        const m = Math.min(CONTINUE_MATCH, j, t);
-        if (t >= 0 && m === CONTINUE_MATCH && matchLength(old, t - m, neu, j - m, m) === m) o = t;
+      if (isAnchor(h) && j >= CONTINUE_MATCH) {
+        // An old window with the same hash probably holds the same bytes: check the 8 before.
+        const t = finder.find(h, c, REACH);
+        if (t >= CONTINUE_MATCH && matchLength(oldB, t - CONTINUE_MATCH, neuB, j - CONTINUE_MATCH, CONTINUE_MATCH) === CONTINUE_MATCH) o = t;
       }
     }
     if (o < 0) {
@@ -155,19 +153,21 @@ export function encodeDelta(oldState: Uint8Array, newState: Uint8Array): Uint8Ar
       s--;
       o--;
     }
-    const len = j - s + matchLength(old, o + (j - s), neu, j, Math.min(n - j, old.length - o - (j - s)));
+    const len = j - s + matchLength(oldB, o + (j - s), neuB, j, Math.min(n - j, old.length - o - (j - s)));
     if (len < CONTINUE_MATCH) {
       j++;
       continue;
     }
     if (s > litStart) {
       out.varint((s - litStart) * 2);
-      out.bytes(neu.subarray(litStart, s));
+      out.bytes(neu, litStart, s);
+      next.scan(neu, litStart, s);
       expected += s - litStart;
     }
     const off = o - expected;
     out.varint(len * 2 + 1);
     out.varint(off < 0 ? -2 * off - 1 : 2 * off);
+    next.copy(neu, s, len, anchors, o);
     expected = o + len;
     d = o - s;
     j = s + len;
@@ -175,73 +175,62 @@ export function encodeDelta(oldState: Uint8Array, newState: Uint8Array): Uint8Ar
   }
   if (n > litStart) {
     out.varint((n - litStart) * 2);
-    out.bytes(neu.subarray(litStart, n));
+    out.bytes(neu, litStart, n);
+    next.scan(neu, litStart, n);
   }
-  return out.buf.slice(0, out.n);
+  return { delta: out.buf.slice(0, out.n), anchors: next.done() };
 }
 
-/** Anchor hash → 1 + the anchor's position in `old` (0 = none; a later anchor overwrites). */
-function anchorTable(old: Uint8Array): Int32Array {
-  const bits = Math.max(10, Math.min(26, Math.ceil(Math.log2(Math.max(1, old.length / ANCHOR_GAP) * 2))));
-  const shift = 32 - bits;
-  const table = new Int32Array(1 << bits);
-  let h = 0;
-  const n = old.length;
-  for (let i = 0; i < n; i++) {
-    h = ((h << GEAR_SHIFT) + GEAR[old[i]]) | 0;
-    if (h >>> ANCHOR_SHIFT === 0) table[Math.imul(h, MUL) >>> shift] = i + 1;
+/** Reads a delta: varints and bounds, each violation a {@link DeltaError}. */
+class Reader {
+  pos = 0;
+  constructor(readonly b: Uint8Array) {}
+  varint(): number {
+    let v = 0;
+    let mul = 1;
+    const b = this.b;
+    for (;;) {
+      if (this.pos >= b.length) throw new DeltaError("state delta is truncated");
+      const x = b[this.pos++];
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 0x80;
+      if (mul > 2 ** 49) throw new DeltaError("state delta has an oversized number");
+    }
   }
-  return table;
-}
-
-/** Reads a varint at `pos[0]` (advancing it); throws a {@link DeltaError} past `end`. */
-function readVarint(b: Uint8Array, pos: number[]): number {
-  let v = 0;
-  let mul = 1;
-  for (;;) {
-    if (pos[0] >= b.length) throw new DeltaError("state delta is truncated");
-    const x = b[pos[0]++];
-    v += (x & 0x7f) * mul;
-    if (x < 0x80) return v;
-    mul *= 0x80;
-    if (mul > 2 ** 49) throw new DeltaError("state delta has an oversized number");
-  }
-}
-
-/** The old length a delta was made against (to check it before applying). */
-export function deltaBaseLength(delta: Uint8Array): number {
-  for (let i = 0; i < 4; i++) if (delta[i] !== MAGIC[i]) throw new DeltaError("not an eddy state delta");
-  return readVarint(delta, [4]);
 }
 
 /** Applies a delta made by {@link encodeDelta} to the state it was made against. */
 export function applyDelta(oldState: Uint8Array, delta: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) if (delta[i] !== MAGIC[i]) throw new DeltaError("not an eddy state delta");
-  const pos = [4];
-  const oldLen = readVarint(delta, pos);
-  if (oldLen !== oldState.length) throw new DeltaError(`state delta was made against ${oldLen} bytes of state, not ${oldState.length}`);
-  const n = readVarint(delta, pos);
+  const old = plain(oldState);
+  const src = plain(delta);
+  const r = new Reader(src);
+  r.pos = 4;
+  const oldLen = r.varint();
+  if (oldLen !== old.length) throw new DeltaError(`state delta was made against ${oldLen} bytes of state, not ${old.length}`);
+  const n = r.varint();
   const out = new Uint8Array(n);
   let at = 0;
   let expected = 0;
   while (at < n) {
-    const h = readVarint(delta, pos);
+    const h = r.varint();
     const len = Math.floor(h / 2);
     if (len === 0 || at + len > n) throw new DeltaError("state delta operation runs past the state's end");
     if (h % 2 === 1) {
-      const z = readVarint(delta, pos);
+      const z = r.varint();
       const o = expected + (z % 2 === 1 ? -(z + 1) / 2 : z / 2);
-      if (o < 0 || o + len > oldState.length) throw new DeltaError("state delta copies from outside the old state");
-      out.set(oldState.subarray(o, o + len), at);
+      if (o < 0 || o + len > old.length) throw new DeltaError("state delta copies from outside the old state");
+      copyBytes(old, o, o + len, out, at);
       expected = o + len;
     } else {
-      if (pos[0] + len > delta.length) throw new DeltaError("state delta is truncated");
-      out.set(delta.subarray(pos[0], pos[0] + len), at);
-      pos[0] += len;
+      if (r.pos + len > src.length) throw new DeltaError("state delta is truncated");
+      copyBytes(src, r.pos, r.pos + len, out, at);
+      r.pos += len;
       expected += len;
     }
     at += len;
   }
-  if (pos[0] !== delta.length) throw new DeltaError("state delta has trailing bytes");
+  if (r.pos !== src.length) throw new DeltaError("state delta has trailing bytes");
   return out;
 }
