@@ -38,8 +38,8 @@ export interface CheckpointBenchOptions {
   users?: number;
   /** Events before the first measured epoch (default 7M: ~32 min of the model's event time at 300k users). */
   warmupEvents?: number;
-  /** Measured epochs per rate (default 8). */
-  epochs?: number;
+  /** Measured epochs per rate (default 12 at the first, 8 at the second). */
+  epochs?: number[];
   rates?: number[];
   intervalMs?: number;
   log?: (s: string) => void;
@@ -49,6 +49,8 @@ interface Sample {
   bytes: number;
   ms: number;
   kind: string;
+  /** Links a restore of this epoch reads. */
+  chain: number;
 }
 
 /** One way of checkpointing, measured per epoch. */
@@ -92,7 +94,7 @@ function kafkaWays(brokers: string[], run: string): Way[] {
         const ms = performance.now() - t0;
         let bytes = 0;
         for (const m of messages) bytes += Buffer.byteLength(m.key as string) + Buffer.byteLength(m.value as Buffer | string);
-        return { bytes, ms, kind: "full" };
+        return { bytes, ms, kind: "full", chain: 1 };
       },
       restore: async () => {
         await before.close();
@@ -105,7 +107,7 @@ function kafkaWays(brokers: string[], run: string): Way[] {
         await (afterLoaded ??= after.load());
         const t0 = performance.now();
         await after.commit(cp);
-        return { bytes: after.lastCommit!.bytes, ms: performance.now() - t0, kind: after.lastCommit!.kind };
+        return { bytes: after.lastCommit!.bytes, ms: performance.now() - t0, kind: after.lastCommit!.kind, chain: after.lastCommit!.chainLength };
       },
       restore: async () => {
         await after.close();
@@ -140,7 +142,7 @@ function fileWays(root: string): Way[] {
         await fsyncDir(beforeDir);
         if (last !== undefined) rmSync(join(beforeDir, checkpointFileName(last)), { force: true });
         last = cp.epoch;
-        return { bytes: bytes.length, ms: performance.now() - t0, kind: "full" };
+        return { bytes: bytes.length, ms: performance.now() - t0, kind: "full", chain: 1 };
       },
       restore: () => timedRestore(beforeDir),
     },
@@ -150,7 +152,7 @@ function fileWays(root: string): Way[] {
         await (afterLoaded ??= after.load());
         const t0 = performance.now();
         await after.commit(cp);
-        return { bytes: after.lastCommit!.bytes, ms: performance.now() - t0, kind: after.lastCommit!.kind };
+        return { bytes: after.lastCommit!.bytes, ms: performance.now() - t0, kind: after.lastCommit!.kind, chain: after.lastCommit!.chainLength };
       },
       restore: () => timedRestore(afterDir),
     },
@@ -161,7 +163,7 @@ function fileWays(root: string): Way[] {
 export async function checkpointBench(o: CheckpointBenchOptions): Promise<CheckpointResult> {
   const users = o.users ?? 300_000;
   const warmup = o.warmupEvents ?? 7_000_000;
-  const epochs = o.epochs ?? 8;
+  const epochs = o.epochs ?? [12, 8];
   const rates = o.rates ?? [5_000, 50_000];
   const intervalMs = o.intervalMs ?? 5_000;
   const log = o.log ?? (() => {});
@@ -222,7 +224,7 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
       measured++;
       const line = ways.map((w) => `${w.name} ${(cur.samples.get(w.name)!.at(-1)!.bytes / 1e6).toFixed(2)} MB ${cur.samples.get(w.name)!.at(-1)!.ms.toFixed(0)} ms`).join(", ");
       log(`checkpoints: ${cur.rate} ev/s epoch ${cur.stateBytes.length}: ${line}`);
-      if (cur.stateBytes.length >= epochs) {
+      if (cur.stateBytes.length >= epochs[phase]) {
         if (++phase >= rates.length) runner.stop();
         else {
           rate = rates[phase];
@@ -254,11 +256,12 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
   await runner.close();
   log(`checkpoints: ${offset.toLocaleString("en-US")} events in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
-  const restore: Record<string, { ms: number; epoch: number }> = {};
+  const restore: Record<string, { ms: number; epoch: number; chainLength: number }> = {};
   let expected: string | undefined;
   for (const w of ways) {
     const r = await w.restore();
-    restore[w.name] = { ms: Math.round(r.ms), epoch: r.epoch };
+    const chainLength = perRate.at(-1)!.samples.get(w.name)!.at(-1)!.chain;
+    restore[w.name] = { ms: Math.round(r.ms), epoch: r.epoch, chainLength };
     expected ??= r.sha256;
     if (r.sha256 !== expected) throw new Error(`${w.name} restored another state than ${ways[0].name}`);
   }
@@ -275,9 +278,9 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
     const deltas = xs.filter((x) => x.kind === "delta");
     const bases = basesOf(name);
     if (deltas.length && bases.length) {
-      // Over a whole chain: one base, then deltas until they add up to the state (or 50 of them).
+      // Over a whole chain: one base, then deltas until they add up to the state (or 32 of them).
       const d = median(deltas.map((x) => x.bytes));
-      const k = Math.min(50, Math.ceil(stateBytes / d));
+      const k = Math.min(32, Math.ceil(stateBytes / d));
       const base = median(bases.map((x) => x.bytes));
       const baseMs = median(bases.map((x) => x.ms));
       out.medianDeltaBytes = Math.round(d);
@@ -331,7 +334,8 @@ export interface CheckpointResult {
   intervalMs: number;
   snapshotMs: number;
   rates: Array<{ rate: number; eventsPerEpoch: number; epochs: number; medianStateBytes: number; ways: Record<string, WaySummary> }>;
-  restore: Record<string, { ms: number; epoch: number }>;
+  /** Restore by a fresh store of the last epoch, which reads a chain of `chainLength` links. */
+  restore: Record<string, { ms: number; epoch: number; chainLength: number }>;
   measuredEpochs: number;
 }
 
@@ -352,6 +356,6 @@ export function checkpointTable(c: CheckpointResult): string {
       lines.push(`| ${r.rate.toLocaleString("en-US")} | ${mb(r.medianStateBytes)} | ${store} | ${mb(b.medianBytes)}, ${b.medianMs} ms | ${mb(a.medianBytes)}, ${a.medianMs} ms | ${am} |`);
     }
   }
-  lines.push("", `restore: ${Object.entries(c.restore).map(([k, v]) => `${k} ${v.ms} ms`).join(", ")}`);
+  lines.push("", `restore: ${Object.entries(c.restore).map(([k, v]) => `${k} ${v.ms} ms${v.chainLength > 1 ? ` (base + ${v.chainLength - 1} deltas)` : ""}`).join(", ")}`);
   return lines.join("\n");
 }

@@ -33,7 +33,7 @@ export interface ChainLink {
 export interface ChainPolicy {
   /** Rebase once the deltas add up to this many times the state's size (default 1). */
   rebaseRatio?: number;
-  /** Rebase once the chain has this many deltas (default 50). */
+  /** Rebase once the chain has this many deltas (default 32): a restore applies them one by one. */
   maxDeltas?: number;
   /** A state smaller than this is always stored whole: a delta saves nothing worth a chain (default 64 KiB). */
   minDeltaStateBytes?: number;
@@ -89,7 +89,7 @@ export class StateChain {
 
   constructor(policy: ChainPolicy = {}) {
     this.rebaseRatio = policy.rebaseRatio ?? 1;
-    this.maxDeltas = policy.maxDeltas ?? 50;
+    this.maxDeltas = policy.maxDeltas ?? 32;
     this.minDeltaStateBytes = policy.minDeltaStateBytes ?? 64 * 1024;
   }
 
@@ -142,22 +142,24 @@ export async function materialize(
   if (chain.length === 0 || chain[0].kind !== "base" || chain.slice(1).some((l) => l.kind !== "delta")) {
     throw new ChainError(`a checkpoint chain is one base and then deltas, not ${chain.map((l) => l.kind).join(", ") || "nothing"}`);
   }
-  let state: Uint8Array | undefined;
   for (let i = 0; i < chain.length; i++) {
     const link = chain[i];
     const p = payloads[i];
     if (p.length !== link.bytes) throw new ChainError(`the ${link.kind} of epoch ${link.epoch} has ${p.length} bytes, the checkpoint says ${link.bytes}`);
-    if (link.kind === "base") state = p;
-    else {
-      try {
-        state = applyDelta(state!, new Uint8Array(await inflate(p)));
-      } catch (err) {
-        throw new ChainError(`the delta of epoch ${link.epoch} does not apply: ${err instanceof Error ? err.message : String(err)}`);
-      }
+  }
+  // Inflated on the thread pool, all at once, while the deltas are applied here in order.
+  const inflated = payloads.map((p, i) => (i === 0 ? Promise.resolve(p) : inflate(p).then((b) => new Uint8Array(b))));
+  for (const p of inflated) p.catch(() => {}); // a failure surfaces below, in chain order
+  let state = payloads[0];
+  for (let i = 1; i < chain.length; i++) {
+    try {
+      state = applyDelta(state, await inflated[i]);
+    } catch (err) {
+      throw new ChainError(`the delta of epoch ${chain[i].epoch} does not apply: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (state!.length !== expected.stateBytes || sha256(state!) !== expected.sha256) {
+  if (state.length !== expected.stateBytes || sha256(state) !== expected.sha256) {
     throw new ChainError(`the state rebuilt from epochs ${chain.map((l) => l.epoch).join(", ")} is not the one committed (length or SHA-256 differs)`);
   }
-  return state!;
+  return state;
 }
