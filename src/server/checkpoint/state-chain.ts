@@ -7,8 +7,8 @@
  * every so often; restore = the newest snapshot plus the deltas after it). Where Spark counts
  * deltas, the chain is rebased when its deltas add up to the state's own size (so a restore reads
  * at most about twice the state) or when it reaches {@link ChainPolicy.maxDeltas} deltas (restore
- * applies them one by one). Deltas are deflated; bases are not (the state barely compresses at a
- * speed worth paying every rebase).
+ * applies them one by one). Deltas are deflated (about half the size for a few tens of ms); bases
+ * are not: 44 MB of state deflates to about 45 % but takes over a second of CPU at every rebase.
  */
 import { createHash, webcrypto } from "node:crypto";
 import { promisify } from "node:util";
