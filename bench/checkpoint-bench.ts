@@ -30,6 +30,7 @@ import { TopicRegistry } from "../src/server/kafka/topics";
 import { TransactionalProducer, transactionalIdFor } from "../src/server/kafka/transactional-producer";
 import { Runner } from "../src/server/runner/runner";
 import { fsyncDir, writeDurable } from "../src/server/sinks/atomic-fs";
+import { alternativeBytes } from "./checkpoint-alternatives";
 import { median } from "./report";
 
 /** Options of {@link checkpointBench}. */
@@ -195,7 +196,8 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
     async close() {},
   };
 
-  const perRate: Array<{ rate: number; stateBytes: number[]; samples: Map<string, Sample[]> }> = [];
+  const perRate: Array<{ rate: number; stateBytes: number[]; samples: Map<string, Sample[]>; alternatives: Array<Record<string, number>> }> = [];
+  let previous: Uint8Array | undefined;
   let phase = -1; // -1 = warm-up
   let measured = 0;
   let runner: Runner;
@@ -210,7 +212,8 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
         phase = 0;
         rate = rates[0];
         log(`checkpoints: warm-up done, ${offset.toLocaleString("en-US")} events, state ${(cp.state.length / 1e6).toFixed(1)} MB`);
-        perRate.push({ rate, stateBytes: [], samples: new Map() });
+        perRate.push({ rate, stateBytes: [], samples: new Map(), alternatives: [] });
+        previous = cp.state;
         return; // the first measured epoch spans a full interval at the new rate
       }
       const cur = perRate[phase];
@@ -221,6 +224,8 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
         list.push(s);
         cur.samples.set(w.name, list);
       }
+      if (previous) cur.alternatives.push(alternativeBytes(previous, cp.state));
+      previous = cp.state;
       measured++;
       const line = ways.map((w) => `${w.name} ${(cur.samples.get(w.name)!.at(-1)!.bytes / 1e6).toFixed(2)} MB ${cur.samples.get(w.name)!.at(-1)!.ms.toFixed(0)} ms`).join(", ");
       log(`checkpoints: ${cur.rate} ev/s epoch ${cur.stateBytes.length}: ${line}`);
@@ -228,7 +233,7 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
         if (++phase >= rates.length) runner.stop();
         else {
           rate = rates[phase];
-          perRate.push({ rate, stateBytes: [], samples: new Map() });
+          perRate.push({ rate, stateBytes: [], samples: new Map(), alternatives: [] });
         }
       }
     },
@@ -304,6 +309,7 @@ export async function checkpointBench(o: CheckpointBenchOptions): Promise<Checkp
       epochs: p.stateBytes.length,
       medianStateBytes: Math.round(median(p.stateBytes)),
       ways: Object.fromEntries([...p.samples].map(([name, xs]) => [name, summary(name, xs, median(p.stateBytes))])),
+      alternativesMedianBytes: Object.fromEntries(Object.keys(p.alternatives[0] ?? {}).map((k) => [k, Math.round(median(p.alternatives.map((a) => a[k])))])),
     })),
     restore,
     measuredEpochs: measured,
@@ -333,7 +339,15 @@ export interface CheckpointResult {
   warmupEvents: number;
   intervalMs: number;
   snapshotMs: number;
-  rates: Array<{ rate: number; eventsPerEpoch: number; epochs: number; medianStateBytes: number; ways: Record<string, WaySummary> }>;
+  rates: Array<{
+    rate: number;
+    eventsPerEpoch: number;
+    epochs: number;
+    medianStateBytes: number;
+    ways: Record<string, WaySummary>;
+    /** What other incremental layouts would have written per epoch (checkpoint-alternatives.ts). */
+    alternativesMedianBytes: Record<string, number>;
+  }>;
   /** Restore by a fresh store of the last epoch, which reads a chain of `chainLength` links. */
   restore: Record<string, { ms: number; epoch: number; chainLength: number }>;
   measuredEpochs: number;
@@ -343,19 +357,22 @@ export interface CheckpointResult {
 export function checkpointTable(c: CheckpointResult): string {
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const lines = [
-    `checkpoints, ${c.users.toLocaleString("en-US")} users, 5 s interval (medians per epoch; pipeline snapshot ${c.snapshotMs} ms, not included)`,
+    `checkpoints, ${c.users.toLocaleString("en-US")} users, 5 s interval, medians per epoch (the pipeline snapshot, ${c.snapshotMs} ms, comes on top of both)`,
     "",
-    "| events/s | state | store | before: bytes, time | after: bytes, time | after, amortized over a chain |",
+    "| events/s | state | store | before: whole state | after: delta epochs | after, amortized with its bases |",
     "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of c.rates) {
     for (const store of ["kafka", "file"]) {
       const b = r.ways[`${store} before`];
       const a = r.ways[`${store} after`];
-      const am = a.amortizedBytes !== undefined ? `${mb(a.amortizedBytes)}, ${a.amortizedMs} ms (base ${mb(a.baseBytes!)} ${a.baseMs} ms every ${a.epochsPerChain} epochs)` : "-";
-      lines.push(`| ${r.rate.toLocaleString("en-US")} | ${mb(r.medianStateBytes)} | ${store} | ${mb(b.medianBytes)}, ${b.medianMs} ms | ${mb(a.medianBytes)}, ${a.medianMs} ms | ${am} |`);
+      const delta = a.medianDeltaBytes !== undefined ? `${mb(a.medianDeltaBytes)}, ${a.medianDeltaMs} ms` : `${mb(a.medianBytes)}, ${a.medianMs} ms`;
+      const am = a.amortizedBytes !== undefined ? `${mb(a.amortizedBytes)}, ${a.amortizedMs} ms (a ${mb(a.baseBytes!)} base, ${a.baseMs} ms, every ${a.epochsPerChain} epochs)` : "-";
+      lines.push(`| ${r.rate.toLocaleString("en-US")} | ${mb(r.medianStateBytes)} | ${store} | ${mb(b.medianBytes)}, ${b.medianMs} ms | ${delta} | ${am} |`);
     }
   }
+  lines.push("", "other incremental layouts, bytes of changed chunks per epoch (median):");
+  for (const r of c.rates) lines.push(`  ${r.rate.toLocaleString("en-US")} events/s: ${Object.entries(r.alternativesMedianBytes).map(([k, v]) => `${k} ${mb(v)}`).join(", ")}`);
   lines.push("", `restore: ${Object.entries(c.restore).map(([k, v]) => `${k} ${v.ms} ms${v.chainLength > 1 ? ` (base + ${v.chainLength - 1} deltas)` : ""}`).join(", ")}`);
   return lines.join("\n");
 }

@@ -77,7 +77,8 @@ export function decodeCheckpointFile(buf: Uint8Array): CheckpointFile {
   const jsonLen = b.readUInt32LE(MAGIC_V1.length);
   if (PREFIX + jsonLen > body.length) throw new Error("checkpoint header runs past the file");
   const header = JSON.parse(b.subarray(PREFIX, PREFIX + jsonLen).toString("utf8")) as HeaderV1 | FileHeader;
-  const payload = new Uint8Array(body.subarray(PREFIX + jsonLen));
+  const rest = body.subarray(PREFIX + jsonLen);
+  const payload = new Uint8Array(rest.buffer, rest.byteOffset, rest.byteLength);
   if (v1) {
     const h = header as HeaderV1;
     if (payload.length !== h.stateLength) throw new Error("checkpoint state length mismatch");

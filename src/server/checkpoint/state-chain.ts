@@ -14,7 +14,7 @@ import { createHash, webcrypto } from "node:crypto";
 import { promisify } from "node:util";
 import { deflateRaw, inflateRaw } from "node:zlib";
 import type { Anchors } from "./delta-anchors";
-import { applyDelta, encodeDelta } from "./state-delta";
+import { applyDelta, deltaLength, encodeDelta } from "./state-delta";
 
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
@@ -151,9 +151,19 @@ export async function materialize(
   const inflated = payloads.map((p, i) => (i === 0 ? Promise.resolve(p) : inflate(p).then((b) => new Uint8Array(b))));
   for (const p of inflated) p.catch(() => {}); // a failure surfaces below, in chain order
   let state = payloads[0];
+  // Two buffers take turns holding the intermediate states; the last delta writes a fresh one.
+  const spare: Array<Uint8Array | undefined> = [undefined, undefined];
   for (let i = 1; i < chain.length; i++) {
     try {
-      state = applyDelta(state, await inflated[i]);
+      const delta = await inflated[i];
+      if (i === chain.length - 1) state = applyDelta(state, delta);
+      else {
+        // Not the buffer that holds `state`: that is the other one (or the base).
+        const k = i % 2;
+        const need = deltaLength(delta);
+        if ((spare[k]?.length ?? -1) < need) spare[k] = new Uint8Array(Math.ceil(need * 1.05));
+        state = applyDelta(state, delta, spare[k]);
+      }
     } catch (err) {
       throw new ChainError(`the delta of epoch ${chain[i].epoch} does not apply: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -200,8 +200,21 @@ class Reader {
   }
 }
 
-/** Applies a delta made by {@link encodeDelta} to the state it was made against. */
-export function applyDelta(oldState: Uint8Array, delta: Uint8Array): Uint8Array {
+/** Length of the state a delta makes (from its header; a {@link DeltaError} if it has none). */
+export function deltaLength(delta: Uint8Array): number {
+  for (let i = 0; i < 4; i++) if (delta[i] !== MAGIC[i]) throw new DeltaError("not an eddy state delta");
+  const r = new Reader(plain(delta));
+  r.pos = 4;
+  r.varint();
+  return r.varint();
+}
+
+/**
+ * Applies a delta made by {@link encodeDelta} to the state it was made against. The result goes
+ * into a new array, or into the start of `scratch` when that is large enough (it must not overlap
+ * the old state): replaying a chain then touches two buffers instead of a fresh one per delta.
+ */
+export function applyDelta(oldState: Uint8Array, delta: Uint8Array, scratch?: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) if (delta[i] !== MAGIC[i]) throw new DeltaError("not an eddy state delta");
   const old = plain(oldState);
   const src = plain(delta);
@@ -210,7 +223,7 @@ export function applyDelta(oldState: Uint8Array, delta: Uint8Array): Uint8Array 
   const oldLen = r.varint();
   if (oldLen !== old.length) throw new DeltaError(`state delta was made against ${oldLen} bytes of state, not ${old.length}`);
   const n = r.varint();
-  const out = new Uint8Array(n);
+  const out = scratch && scratch.length >= n ? scratch.subarray(0, n) : new Uint8Array(n);
   let at = 0;
   let expected = 0;
   while (at < n) {
