@@ -4,7 +4,9 @@
  * restore after the broker's log cleaner has really compacted the topic.
  */
 import { describe, expect, it } from "vitest";
+import { encodeCheckpoint } from "../../src/server/checkpoint/kafka-checkpoint-codec";
 import { CHECKPOINT_TOPIC_CONFIG, KafkaCheckpointStore } from "../../src/server/checkpoint/kafka-checkpoint-store";
+import { CheckpointRestoreError } from "../../src/server/runner/restore-errors";
 import type { Checkpoint } from "../../src/server/io/types";
 import { createKafka } from "../../src/server/kafka/client";
 import { readToEnd } from "../../src/server/kafka/read-to-end";
@@ -38,6 +40,14 @@ function setup(topic = uniqueName("cp-chain")) {
     return new KafkaCheckpointStore({ producer, group, topic, commitOffsets: false, chunkBytes: 256 * 1024, chain: { maxDeltas: 4 } });
   };
   return { kafka, group, topic, make };
+}
+
+/** Creates the checkpoint topic as the store would. */
+async function ensureTopicsVia(s: ReturnType<typeof setup>): Promise<void> {
+  const admin = s.kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, [{ topic: s.topic, numPartitions: 1, config: CHECKPOINT_TOPIC_CONFIG }]);
+  await admin.disconnect();
 }
 
 /** Every committed record of the checkpoint topic (key, whether a tombstone). */
@@ -86,6 +96,39 @@ describe("incremental Kafka checkpoints", () => {
     const linkEpochs = new Set(liveKeys.filter((k) => k.startsWith(`${s.group}#ckpt-`)).map((k) => Number(k.split("-").at(-2))));
     expect(Math.min(...linkEpochs)).toBeGreaterThan(5);
     expect([...live.values()].some((alive) => !alive)).toBe(true);
+  });
+
+  it("reads a checkpoint of the format before, continues it, and refuses a newer format with the fix", async () => {
+    const s = setup();
+    const old = new TransactionalProducer(s.kafka, { transactionalId: transactionalIdFor(s.group) });
+    await old.open();
+    await ensureTopicsVia(s);
+    await old.send(s.topic, encodeCheckpoint(s.group, cp(3), 256 * 1024));
+    await old.commit();
+    await old.close();
+
+    let store = s.make();
+    expectCheckpoint(await store.load(), 3);
+    await store.commit(cp(4));
+    expect(store.lastCommit?.kind).toBe("base");
+    await store.commit(cp(5));
+    expect(store.lastCommit?.kind).toBe("delta");
+    await store.close();
+    store = s.make();
+    expectCheckpoint(await store.load(), 5);
+    const live = new Map<string, boolean>();
+    for (const r of await records(s)) live.set(r.key, !r.tombstone);
+    expect([...live].filter(([k, alive]) => alive && k.startsWith(`${s.group}#state-`))).toEqual([]); // format-1 chunks tombstoned
+
+    const producer = (store as unknown as { o: { producer: TransactionalProducer } }).o.producer;
+    await producer.send(s.topic, [{ key: s.group, value: JSON.stringify({ v: 3 }), headers: { "eddy-checkpoint": "manifest" } }]);
+    await producer.commit();
+    await store.close();
+    const newer = s.make();
+    const err = await newer.load().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointRestoreError);
+    expect(String(err)).toMatch(/format 3, which this eddy build cannot read .* use a new --group \(this checkpoint belongs to group/);
+    await newer.close();
   });
 
   it("restores from what the log cleaner leaves of the topic", async () => {

@@ -34,6 +34,9 @@ export class CheckpointAssembler {
     this.v2Prefix = `${group}#ckpt-`;
   }
 
+  /** A manifest that could not be read; thrown by {@link result}, not from inside the consumer. */
+  private failure: Error | undefined;
+
   /** Feeds one committed record of the checkpoint topic (any group's; others are skipped). */
   add(key: Buffer | null, value: Buffer | null, headers: IHeaders | undefined): void {
     if (key === null) return;
@@ -41,15 +44,12 @@ export class CheckpointAssembler {
     const kind = header(headers, H.kind);
     if (k === this.group && kind === "manifest") {
       if (value === null) return;
-      const m = JSON.parse(value.toString()) as { v?: unknown };
-      if (m.v !== 1 && m.v !== 2) {
-        throw new CheckpointFormatError(`the checkpoint of group '${this.group}' has format ${String(m.v)}, which this eddy build cannot read (it reads 1 and 2): it was written by a newer build`);
+      try {
+        this.manifest = this.parse(value);
+        this.failure = undefined;
+      } catch (err) {
+        this.failure = err as Error;
       }
-      const v2 = m as Partial<ManifestV2>;
-      if (m.v === 2 && (!Array.isArray(v2.chain) || typeof v2.state?.sha256 !== "string" || typeof v2.epoch !== "number")) {
-        throw new ChainError(`the newest checkpoint manifest of group '${this.group}' is malformed`);
-      }
-      this.manifest = m as ManifestV1 | ManifestV2;
       return;
     }
     if (!k.startsWith(this.v1Prefix) && !k.startsWith(this.v2Prefix)) return;
@@ -64,6 +64,23 @@ export class CheckpointAssembler {
     if (v1 || v2) this.parts.set(k, { epoch, chunk, bytes: Buffer.from(value) });
   }
 
+  private parse(value: Buffer): ManifestV1 | ManifestV2 {
+    let m: { v?: unknown };
+    try {
+      m = JSON.parse(value.toString()) as { v?: unknown };
+    } catch {
+      throw new ChainError(`the newest checkpoint manifest of group '${this.group}' is not JSON`);
+    }
+    if (m.v !== 1 && m.v !== 2) {
+      throw new CheckpointFormatError(`the checkpoint of group '${this.group}' has format ${String(m.v)}, which this eddy build cannot read (it reads 1 and 2): it was written by a newer build`);
+    }
+    const v2 = m as Partial<ManifestV2>;
+    if (m.v === 2 && (!Array.isArray(v2.chain) || typeof v2.state?.sha256 !== "string" || typeof v2.epoch !== "number")) {
+      throw new ChainError(`the newest checkpoint manifest of group '${this.group}' is malformed`);
+    }
+    return m as ManifestV1 | ManifestV2;
+  }
+
   /**
    * Keys of the group's live (not tombstoned) state records: what the next commit tombstones
    * unless its chain still references them.
@@ -74,6 +91,7 @@ export class CheckpointAssembler {
 
   /** The newest checkpoint of the group, or undefined when it has none. Throws when torn. */
   result(): FoundCheckpoint | undefined {
+    if (this.failure) throw this.failure;
     const m = this.manifest;
     if (!m) return undefined;
     return m.v === 1 ? { format: 1, checkpoint: this.v1(m) } : { format: 2, manifest: m, payloads: m.chain.map((l) => this.link(m, l)) };
