@@ -7,8 +7,9 @@
  * crashes (SPEC "Delivery"). Checkpoints are incremental — mostly a delta against the previous
  * epoch's state (state-chain.ts); see kafka-checkpoint-codec.ts for the record layout.
  *
- * Everything a store writes derives from its group, so several stores (one per task, each with
- * its own group and producer) share one topic without seeing each other.
+ * Every key a store writes derives from its group and every record it keeps in memory is its
+ * own, so several stores (one per task, each with its own group and producer) share one topic
+ * without mixing their checkpoints.
  */
 import type { Checkpoint, CheckpointStore } from "../io/types";
 import { readToEnd } from "../kafka/read-to-end";
