@@ -11,13 +11,18 @@
  *  4. scale-out: the same backlog on 6 partitions drained by one runner, one parallel runner and
  *     two (bench/e2e-parallel.ts);
  *  5. a CPU profile of one backlog run, self time grouped into decode/validate, pipeline+kernels,
- *     Kafka client, sinks, GC and idle.
+ *     Kafka client, sinks, GC and idle;
+ *  6. checkpoints with the state of 300,000 users at 5,000 and 50,000 events/s, 5 s interval:
+ *     bytes and time per epoch of whole-state checkpoints (before) and incremental ones (after),
+ *     side by side on the same states, and restore times (bench/checkpoint-bench.ts).
  *
  * Uses KAFKA_BROKERS or starts a private broker. EDDY_BENCH_EVENTS sets the backlog size
- * (default 300,000). Prints a table and writes bench/results/e2e.json.
+ * (default 300,000); EDDY_BENCH_CHECKPOINT_WARMUP the events before checkpoints are measured
+ * (default 7,000,000); EDDY_BENCH_ONLY=checkpoints runs part 6 alone, scale-out part 4. Prints a table and writes
+ * bench/results/e2e.json (a part alone merges into it).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import os from "node:os";
 import { join } from "node:path";
@@ -25,11 +30,15 @@ import { startBroker } from "../scripts/kafka-broker";
 import { buildRun } from "../src/server/commands/run";
 import { parseRunConfig } from "../src/server/runner/run-config";
 import type { SourceRecord } from "../src/server/io/types";
+import { checkpointBench, type CheckpointResult, checkpointTable } from "./checkpoint-bench";
 import { parallelThroughput } from "./e2e-parallel";
 import { median } from "./report";
 
 const EVENTS = Number(process.env.EDDY_BENCH_EVENTS ?? 300_000);
 const LATENCY_RUNS = Math.max(1, Number(process.env.EDDY_BENCH_LATENCY_RUNS ?? 3));
+const CHECKPOINT_WARMUP = Number(process.env.EDDY_BENCH_CHECKPOINT_WARMUP ?? 7_000_000);
+const ONLY = process.env.EDDY_BENCH_ONLY;
+const RESULTS = join(import.meta.dirname, "results/e2e.json");
 const CLI = join(import.meta.dirname, "../bin/eddy.js");
 
 
@@ -176,6 +185,20 @@ async function main(): Promise<void> {
   }
   const run = Date.now().toString(36);
   try {
+    if (ONLY === "checkpoints") {
+      const checkpoints = await runCheckpointBench(brokers);
+      const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, "utf8")) as Record<string, unknown>) : {};
+      writeFileSync(RESULTS, JSON.stringify({ ...previous, checkpoints }, null, 2) + "\n");
+      console.log(`\n${checkpointTable(checkpoints)}\nwrote bench/results/e2e.json (checkpoints)`);
+      return;
+    }
+    if (ONLY === "scale-out") {
+      const scaleOut = await parallelThroughput(brokers, `bench-${run}-p-`, EVENTS);
+      const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, "utf8")) as Record<string, unknown>) : {};
+      writeFileSync(RESULTS, JSON.stringify({ ...previous, scaleOut }, null, 2) + "\n");
+      console.log(`\n${JSON.stringify(scaleOut)}\nwrote bench/results/e2e.json (scaleOut)`);
+      return;
+    }
     console.error(`bench:e2e: broker ${brokers.join(",")}, backlog ${EVENTS} events`);
     const backlog = `bench-${run}-`;
     const genSummary = await generator(brokers, backlog, ["--rate", "max", "--count", String(EVENTS)]).done;
@@ -203,6 +226,7 @@ async function main(): Promise<void> {
     }
     const lat50k = medianRuns(runs50k);
     const scaleOut = await parallelThroughput(brokers, `bench-${run}-p-`, EVENTS);
+    const checkpoints = await runCheckpointBench(brokers);
 
     const cpus = os.cpus();
     const result = {
@@ -216,9 +240,10 @@ async function main(): Promise<void> {
       latencyUpdateMode: [lat1k, lat50k],
       scaleOut,
       profileSelfTimePercent: split,
+      checkpoints,
     };
     mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-    writeFileSync(join(import.meta.dirname, "results/e2e.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(RESULTS, JSON.stringify(result, null, 2) + "\n");
     const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : "n/a");
     console.log(`\neddy end-to-end benchmark — ${result.machine.cpu} × ${result.machine.cores}, Node ${process.version}, ${result.date}\n`);
     console.log("| measure | value |\n| --- | --- |");
@@ -233,10 +258,15 @@ async function main(): Promise<void> {
     console.log(`| 6-partition backlog, one runner (process wall time, median of 3) | ${so.single.median.toLocaleString("en-US")} events/s |`);
     console.log(`| same, 1 parallel runner / 2 parallel runners (--workers 2) | ${so.parallel1.median.toLocaleString("en-US")} / ${so.parallel2.median.toLocaleString("en-US")} events/s; 2:1 = ${so.ratioTwoToOne}, 2:single = ${so.ratioTwoToSingle} |`);
     console.log(`| where the time goes (drain run, CPU self time) | ${Object.entries(split).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(", ")} |`);
+    console.log(`\n${checkpointTable(checkpoints)}`);
     console.log("\nwrote bench/results/e2e.json");
   } finally {
     await stopBroker?.();
   }
+}
+
+function runCheckpointBench(brokers: string[]): Promise<CheckpointResult> {
+  return checkpointBench({ brokers, warmupEvents: CHECKPOINT_WARMUP, log: (m) => console.error(`bench:e2e: ${m}`) });
 }
 
 process.on("unhandledRejection", (err) => {

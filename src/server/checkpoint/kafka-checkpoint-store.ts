@@ -4,7 +4,12 @@
  * checkpoint records and the consumed offsets to the transaction in which the Kafka sink staged
  * the epoch's rows, and commits it: rows, offsets and state appear together or not at all, which
  * is what makes a read_committed consumer of the output see every row exactly once across
- * crashes (SPEC "Delivery"). See kafka-checkpoint-codec.ts for the record layout.
+ * crashes (SPEC "Delivery"). Checkpoints are incremental — mostly a delta against the previous
+ * epoch's state (state-chain.ts); see kafka-checkpoint-codec.ts for the record layout.
+ *
+ * Every key a store writes derives from its group and every record it keeps in memory is its
+ * own, so several stores (one per task, each with its own group and producer) share one topic
+ * without mixing their checkpoints.
  */
 import type { KafkaMessage } from "kafkajs";
 import type { Checkpoint, CheckpointStore } from "../io/types";
@@ -13,7 +18,10 @@ import { readToEnd } from "../kafka/read-to-end";
 import { CheckpointSettingsError } from "../runner/restore-errors";
 import { TopicRegistry } from "../kafka/topics";
 import type { TransactionalProducer } from "../kafka/transactional-producer";
-import { CheckpointAssembler, DEFAULT_CHUNK_BYTES, encodeCheckpoint } from "./kafka-checkpoint-codec";
+import { CheckpointRestoreError } from "../runner/restore-errors";
+import { CheckpointAssembler } from "./kafka-checkpoint-assembler";
+import { KafkaChainWriter } from "./kafka-checkpoint-writer";
+import { ChainError, type ChainPolicy, CheckpointFormatError, materialize } from "./state-chain";
 
 /**
  * Which other mode wrote `recordKey` for `group`, if it did: a single runner's checkpoint is keyed
@@ -68,15 +76,35 @@ export interface KafkaCheckpointStoreOptions {
   chunkBytes?: number;
   /** Bound on reading the topic to its end in `load` (default 60 s). */
   loadTimeoutMs?: number;
+  /** When to store the whole state rather than a delta (see state-chain.ts). */
+  chain?: ChainPolicy;
+}
+
+/** What the last successful commit wrote (for logs and benchmarks). */
+export interface CommitStats {
+  epoch: number;
+  /** `base`: the whole state; `delta`: changes since the previous epoch. */
+  kind: "base" | "delta";
+  /** Keys plus values of the records sent (state, tombstones, manifest). */
+  bytes: number;
+  records: number;
+  /** Length of the chain a restore of this epoch reads (1 = a base alone). */
+  chainLength: number;
 }
 
 /** {@link CheckpointStore} on a compacted Kafka topic, committing in the sink's transaction. */
 export class KafkaCheckpointStore implements CheckpointStore {
   private readonly topic: string;
   private opened: Promise<void> | undefined;
+  private readonly writer: KafkaChainWriter;
+  private loaded = false;
+  private lastEpoch = -Infinity;
+  /** What the last successful commit wrote. */
+  lastCommit: CommitStats | undefined;
 
   constructor(private readonly o: KafkaCheckpointStoreOptions) {
     this.topic = o.topic ?? CHECKPOINT_TOPIC;
+    this.writer = new KafkaChainWriter(o.key ?? o.group, o.chunkBytes, o.chain);
   }
 
   /** See {@link CheckpointStore.freshStart}. */
@@ -101,7 +129,9 @@ export class KafkaCheckpointStore implements CheckpointStore {
 
   /**
    * The newest committed checkpoint of the group, or undefined. Fencing happens first, so a
-   * transaction left open by a killed runner is aborted before the topic's end is taken.
+   * transaction left open by a killed runner is aborted before the topic's end is taken. A
+   * checkpoint that cannot be rebuilt (damaged, or of a newer format) is a
+   * {@link CheckpointRestoreError}: reading it again would not help.
    */
   async load(): Promise<Checkpoint | undefined> {
     await this.open();
@@ -112,15 +142,34 @@ export class KafkaCheckpointStore implements CheckpointStore {
       assembler.add(m.key, m.value, m.headers);
       if (m.key && otherMode === undefined) otherMode = otherModeOf(m.key.toString(), this.o.group, key);
     };
-    if (this.o.scan) await this.o.scan.read(each);
-    else await readToEnd(this.o.producer.kafka, this.topic, each, { timeoutMs: this.o.loadTimeoutMs });
-    if (otherMode) {
-      throw new CheckpointSettingsError(
-        `consumer group '${this.o.group}' has checkpoints of ${otherMode}, whose state is split differently: ` +
-          "a group runs either as one runner or as parallel runners (--parallel, --workers). Use a new --group, or run it as before.",
-      );
+    try {
+      if (this.o.scan) await this.o.scan.read(each);
+      else await readToEnd(this.o.producer.kafka, this.topic, each, { timeoutMs: this.o.loadTimeoutMs });
+      if (otherMode) {
+        throw new CheckpointSettingsError(
+          `consumer group '${this.o.group}' has checkpoints of ${otherMode}, whose state is split differently: ` +
+            "a group runs either as one runner or as parallel runners (--parallel, --workers). Use a new --group, or run it as before.",
+        );
+      }
+      const found = assembler.result();
+      this.writer.reset(assembler.liveKeys());
+      this.loaded = true;
+      if (!found) return undefined;
+      if (found.format === 1) {
+        // The next commit starts a chain with a base; the format-1 chunks are tombstoned with it.
+        this.lastEpoch = found.checkpoint.epoch;
+        return found.checkpoint;
+      }
+      const m = found.manifest;
+      const state = await materialize(m.chain, found.payloads, { stateBytes: m.state.bytes, sha256: m.state.sha256 });
+      this.writer.reset(assembler.liveKeys(), { state, chain: m.chain });
+      this.lastEpoch = m.epoch;
+      return { epoch: m.epoch, positions: m.positions, state, sinks: m.sinks, committedAt: m.committedAt };
+    } catch (err) {
+      if (err instanceof CheckpointFormatError) throw new CheckpointRestoreError(`${err.message}; run that build, or ${this.freshStart}.`);
+      if (err instanceof ChainError) throw new CheckpointRestoreError(`cannot restore the checkpoint on topic '${this.topic}': ${err.message}; ${this.freshStart}.`);
+      throw err;
     }
-    return assembler.result();
   }
 
   /**
@@ -130,15 +179,24 @@ export class KafkaCheckpointStore implements CheckpointStore {
    */
   async commit(checkpoint: Checkpoint): Promise<void> {
     await this.open();
+    // Which records are live decides what a rebase must tombstone: learn it first.
+    if (!this.loaded) await this.load();
+    if (checkpoint.epoch <= this.lastEpoch) throw new Error(`checkpoint epoch ${checkpoint.epoch} is not after ${this.lastEpoch}`);
+    const prepared = await this.writer.prepare(checkpoint);
     const p = this.o.producer;
     try {
-      await p.send(this.topic, encodeCheckpoint(this.o.key ?? this.o.group, checkpoint, this.o.chunkBytes ?? DEFAULT_CHUNK_BYTES));
+      await p.send(this.topic, prepared.messages);
       if (this.o.commitOffsets !== false) await p.sendOffsets(this.o.group, checkpoint.positions, checkpoint.ended ? ENDED_OFFSET_METADATA : undefined);
       await p.commit();
     } catch (err) {
+      // The outcome may be unknown (a commit that timed out): learn it from the topic next time.
+      this.loaded = false;
       await p.abort();
       throw err;
     }
+    prepared.adopt();
+    this.lastEpoch = checkpoint.epoch;
+    this.lastCommit = { epoch: checkpoint.epoch, kind: prepared.kind, bytes: prepared.bytes, records: prepared.messages.length, chainLength: prepared.chainLength };
   }
 
   async close(): Promise<void> {
