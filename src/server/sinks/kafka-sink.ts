@@ -41,7 +41,7 @@ export interface KafkaSinkOptions {
 }
 
 /** Records encoded per step of {@link KafkaSink.prepare} (a few ms of work between two sends). */
-export const RECORDS_PER_STEP = 2000;
+const RECORDS_PER_STEP = 2000;
 
 /** Most UTF-8 bytes of a row's message key (see {@link boundedKey}). */
 export const MAX_ROW_KEY_BYTES = 256;
