@@ -1,3 +1,5 @@
+// Before kafkajs: its read_committed filter lets aborted records through (see read-committed.ts).
+import "../../src/server/kafka/read-committed";
 import net from "node:net";
 import { Kafka, logLevel, type ISocketFactory } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
