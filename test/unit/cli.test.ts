@@ -3,35 +3,20 @@
  * "did you mean" for mistyped commands, flags and values.
  */
 import { readFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/server/cli";
+import { describe, expect, it } from "vitest";
+import { runCli, withoutBrokerEnv } from "../helpers/cli-in-process";
 import { RUN_FLAGS } from "../../src/server/runner/run-config";
 
 const COMMANDS = ["generate", "run", "start", "serve", "dev"];
 
-/** Runs `main(argv)` capturing console.log (stdout) and console.error (stderr). */
-async function eddy(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => {});
-  const error = vi.spyOn(console, "error").mockImplementation(() => {});
-  try {
-    const code = await main(argv);
-    const text = (s: typeof log) => s.mock.calls.map((c) => c.join(" ")).join("\n");
-    return { code, out: text(log), err: text(error) };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+/** {@link runCli} with the last newline of each stream dropped. */
+async function eddy(...argv: string[]) {
+  const r = await runCli(...argv);
+  return { code: r.code, out: r.out.replace(/\n$/, ""), err: r.err.replace(/\n$/, "") };
 }
 
 // Help must not depend on a broker being configured: run without KAFKA_BROKERS.
-let saved: string | undefined;
-beforeEach(() => {
-  saved = process.env.KAFKA_BROKERS;
-  delete process.env.KAFKA_BROKERS;
-});
-afterEach(() => {
-  if (saved !== undefined) process.env.KAFKA_BROKERS = saved;
-});
+withoutBrokerEnv();
 
 describe("eddy help and version", () => {
   it("--version and -v print eddy's package.json version and Node's", async () => {

@@ -6,35 +6,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli, withoutBrokerEnv } from "../helpers/cli-in-process";
 import type { MetricsFileJson } from "../../src/core/metrics/user/definition";
-import { main } from "../../src/server/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-serve-udm-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `main(argv)` capturing stderr; a command that starts serving instead of exiting fails the test by its timeout. */
-async function eddy(...argv: string[]): Promise<{ code: number; err: string }> {
-  let err = "";
-  const spies = [
-    vi.spyOn(console, "log").mockImplementation(() => {}),
-    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (err += a.join(" ") + "\n")),
-  ];
-  try {
-    return { code: await main(argv), err };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
+const eddy = runCli;
 
-let saved: string | undefined;
-beforeEach(() => {
-  saved = process.env.KAFKA_BROKERS;
-  delete process.env.KAFKA_BROKERS;
-});
-afterEach(() => {
-  if (saved !== undefined) process.env.KAFKA_BROKERS = saved;
-});
+withoutBrokerEnv();
 
 const example = (): MetricsFileJson => JSON.parse(readFileSync(join(__dirname, "../../examples/metrics.json"), "utf8")) as MetricsFileJson;
 
@@ -78,14 +59,10 @@ describe("eddy serve / eddy dev --metrics-file: the file is checked as by eddy r
   });
 
   it("lists the flags in --help", async () => {
-    let out = "";
-    const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void (out += a.join(" ")));
-    try {
-      expect(await main(["serve", "--help"])).toBe(0);
-      expect(await main(["dev", "--help"])).toBe(0);
-    } finally {
-      spy.mockRestore();
-    }
+    const serve = await eddy("serve", "--help");
+    const dev = await eddy("dev", "--help");
+    expect([serve.code, dev.code]).toEqual([0, 0]);
+    const out = serve.out + dev.out;
     expect(out.match(/--metrics-file/g)?.length).toBeGreaterThanOrEqual(2);
     expect(out.match(/--only/g)?.length).toBeGreaterThanOrEqual(2);
   });

@@ -7,41 +7,19 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli, withoutBrokerEnv } from "../helpers/cli-in-process";
 import type { MetricsFileJson } from "../../src/core/metrics/user/definition";
-import { main } from "../../src/server/cli";
 import { jsonlLine } from "../../src/server/generator";
 import { records } from "../helpers/pipeline";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-udm-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `main(argv)` capturing stderr (console.error and direct writes). */
-async function eddy(...argv: string[]): Promise<{ code: number; err: string; ms: number }> {
-  let err = "";
-  const spies = [
-    vi.spyOn(console, "log").mockImplementation(() => {}),
-    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (err += a.join(" ") + "\n")),
-    vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += String(c)), true)),
-  ];
-  const t0 = Date.now();
-  try {
-    const code = await main(argv);
-    return { code, err, ms: Date.now() - t0 };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
+const eddy = runCli;
 
 // Nothing may be contacted: no broker from the environment, and an address nobody listens on.
-let saved: string | undefined;
-beforeEach(() => {
-  saved = process.env.KAFKA_BROKERS;
-  delete process.env.KAFKA_BROKERS;
-});
-afterEach(() => {
-  if (saved !== undefined) process.env.KAFKA_BROKERS = saved;
-});
+withoutBrokerEnv();
 const NO_BROKER = ["--brokers", "192.0.2.1:9092"];
 
 const example = (): MetricsFileJson => JSON.parse(readFileSync(join(__dirname, "../../examples/metrics.json"), "utf8")) as MetricsFileJson;
