@@ -74,7 +74,8 @@ async function buildParallel(cfg: RunConfig, term: RunTerminal, metrics: RunnerM
         createPipeline: (snapshot) =>
           Pipeline.create({ kernels, config: cfg.pipeline, catalog, user: cfg.metrics.user, builtins, partials: true }, snapshot),
         checkpointIntervalMs: cfg.checkpointIntervalMs,
-        triggerMs: cfg.triggerMs,
+        // Parallel runners have no sink of update rows (the console is off): never compute them.
+        triggerMs: Number.MAX_SAFE_INTEGER,
         maxPoll: cfg.pollRecords,
         maxFutureSkewMs: cfg.maxFutureSkewMs,
         idleAfterMs: cfg.untilEnd ? undefined : cfg.pipeline.idleTimeoutMs,
