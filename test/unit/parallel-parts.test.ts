@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/server/args";
 import { assignTasks } from "../../src/server/parallel/assignor";
 import { checkCoPartitioned } from "../../src/server/parallel/layout";
-import { decodeRepartition, forwardMessage, markerMessages, partialMessage } from "../../src/server/parallel/repartition";
+import { partitionOfKey } from "../../src/server/kafka/partitioner";
+import { BATCH_BYTES, decodeRepartition, forwardMessages, markerMessages, partialMessages } from "../../src/server/parallel/repartition";
 import { packState, unpackState } from "../../src/server/parallel/task-state";
 import { workerArgv } from "../../src/server/parallel/workers";
 import { parseRunConfig, parseWorkers } from "../../src/server/runner/run-config";
@@ -48,14 +49,35 @@ describe("repartition records", () => {
     expect(rec).toEqual({ kind: "watermark", marker: { task: 4, watermarks: { main: 1234, orders: -Infinity, reviews: Infinity }, idle: ["orders"] } });
   });
 
-  it("round-trip partial rows and forwarded transactions", () => {
-    const row = { metric: "page_views", window_start: 0, window_end: 60_000, product_id: "p1", views: 3 };
-    expect(decodeRepartition(partialMessage(2, "k", row, true).value as string)).toEqual({ kind: "partial", task: 2, row, provisional: true });
-    expect(decodeRepartition(forwardMessage(1, "books", '{"a":1}').value as string)).toEqual({ kind: "tx", task: 1, raw: '{"a":1}' });
+  it("batch partial rows by the partition of their key, in order, and round-trip them", () => {
+    const rows = Array.from({ length: 500 }, (_, i) => ({ key: `page_views|p${i % 37}`, row: { metric: "page_views", window_start: i, window_end: i + 60_000, product_id: `p${i % 37}`, views: i } }));
+    const msgs = partialMessages(2, rows, 4, true);
+    const got = new Map<number, unknown[]>();
+    for (const m of msgs) {
+      const rec = decodeRepartition(m.value as string);
+      if (rec.kind !== "partials") throw new Error(rec.kind);
+      expect([rec.task, rec.provisional]).toEqual([2, true]);
+      got.set(m.partition!, [...(got.get(m.partition!) ?? []), ...rec.rows]);
+    }
+    for (let p = 0; p < 4; p++) expect(got.get(p) ?? []).toEqual(rows.filter((r) => partitionOfKey(r.key, 4) === p).map((r) => r.row));
+  });
+
+  it("split a partition's batch before it passes BATCH_BYTES, and round-trip transactions", () => {
+    const raw = JSON.stringify({ transaction_id: "t", pad: "x".repeat(1000) });
+    const txs = Array.from({ length: 600 }, () => ({ key: "books", raw }));
+    const msgs = forwardMessages(1, txs, 3);
+    expect(msgs.length).toBeGreaterThan(1);
+    expect(new Set(msgs.map((m) => m.partition))).toEqual(new Set([partitionOfKey("books", 3)]));
+    for (const m of msgs) expect((m.value as string).length).toBeLessThan(BATCH_BYTES + 2000);
+    const back = msgs.flatMap((m) => {
+      const rec = decodeRepartition(m.value as string);
+      return rec.kind === "txs" ? rec.raws : [];
+    });
+    expect(back).toEqual(txs.map((t) => t.raw));
   });
 
   it("refuses records eddy did not write", () => {
-    expect(() => decodeRepartition('{"kind":"partial"}')).toThrow(/task/);
+    expect(() => decodeRepartition('{"kind":"partials"}')).toThrow(/task/);
     expect(() => decodeRepartition('{"kind":"x","task":1}')).toThrow(/unknown kind 'x'/);
     expect(() => decodeRepartition("not json")).toThrow();
   });

@@ -39,7 +39,8 @@ describe("TaskOutputSink", () => {
     await s.prepare({ id: 1, rows: [pv, session], dlq: [], late: [], forwards: [{ topic: "C", key: "books", value: "{}" }], watermarks: { main: 5, orders: -Infinity } });
     expect(out[0].rows).toEqual([session]);
     expect(sent.map((x) => x.topic)).toEqual(["P", "C", "P", "C"]);
-    expect(decodeRepartition(sent[0].messages[0].value as string)).toEqual({ kind: "partial", task: 2, row: pv, provisional: false });
+    expect(decodeRepartition(sent[0].messages[0].value as string)).toEqual({ kind: "partials", task: 2, rows: [pv], provisional: false });
+    expect(decodeRepartition(sent[1].messages[0].value as string)).toEqual({ kind: "txs", task: 2, raws: ["{}"] });
     const markers = sent[2].messages;
     expect(markers.map((m) => m.partition)).toEqual([0, 1, 2]);
     expect(decodeRepartition(markers[0].value as string)).toEqual({ kind: "watermark", marker: { task: 2, watermarks: { main: 5, orders: -Infinity }, idle: [] } });
@@ -49,8 +50,8 @@ describe("TaskOutputSink", () => {
     const { s, sent } = sink();
     await s.prepare({ id: 1, rows: [], dlq: [], late: [], watermarks: { main: 5 }, idle: { rows: [pv, session] } });
     const partials = sent.filter((x) => x.topic === "P").flatMap((x) => x.messages.map((m) => decodeRepartition(m.value as string)));
-    expect(partials[0]).toEqual({ kind: "partial", task: 2, row: pv, provisional: true });
-    expect(partials.filter((p) => p.kind === "partial")).toHaveLength(1);
+    expect(partials[0]).toEqual({ kind: "partials", task: 2, rows: [pv], provisional: true });
+    expect(partials.filter((p) => p.kind === "partials")).toHaveLength(1);
     expect(partials.at(-1)).toEqual({ kind: "watermark", marker: { task: 2, watermarks: { main: 5 }, idle: ["main"] } });
   });
 });

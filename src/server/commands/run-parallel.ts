@@ -17,7 +17,6 @@ import { waitForBroker } from "../kafka/reachable";
 import { serveMetrics } from "../metrics/serve";
 import { prepareLayout } from "../parallel/layout";
 import { ParallelRunner } from "../parallel/parallel-runner";
-import { forwardMessage } from "../parallel/repartition";
 import { TaskOutputSink } from "../parallel/task-output-sink";
 import type { RunConfig } from "../runner/run-config";
 import { Runner } from "../runner/runner";
@@ -86,8 +85,7 @@ async function buildParallel(cfg: RunConfig, term: RunTerminal, metrics: RunnerM
               if (input !== "transactions") return undefined;
               const tx = event as TransactionEvent;
               const raw = typeof record.value === "string" ? record.value : Buffer.from(record.value ?? new Uint8Array()).toString();
-              const m = forwardMessage(task, tx.category ?? categoryOf(catalog, tx.product_id), raw);
-              return { topic: layout.byCategoryTopic, key: m.key as string, value: m.value as string };
+              return { topic: layout.byCategoryTopic, key: tx.category ?? categoryOf(catalog, tx.product_id), value: raw };
             }
           : undefined,
       }),

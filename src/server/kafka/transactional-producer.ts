@@ -22,6 +22,11 @@ export interface TransactionalProducerOptions {
   transactionTimeoutMs?: number;
   /** Payload bytes per produce request; keeps each record batch under the broker's 1 MB limit (default 512 KiB). */
   maxRequestBytes?: number;
+  /**
+   * Records per produce request (default 500). kafkajs groups a request's records by partition
+   * copying the partition's array for every record, so its cost grows with the square of this.
+   */
+  maxRequestRecords?: number;
   /** Bound on one send/commit/abort however kafkajs retries (default 60 s). */
   operationTimeoutMs?: number;
   /**
@@ -77,7 +82,7 @@ export class TransactionalProducer {
     readonly kafka: Kafka,
     options: TransactionalProducerOptions,
   ) {
-    this.o = { transactionTimeoutMs: 60_000, maxRequestBytes: 512 * 1024, operationTimeoutMs: 60_000, reinitialise: true, ...options };
+    this.o = { transactionTimeoutMs: 60_000, maxRequestBytes: 512 * 1024, maxRequestRecords: 500, operationTimeoutMs: 60_000, reinitialise: true, ...options };
   }
 
   get transactionalId(): string {
@@ -154,7 +159,7 @@ export class TransactionalProducer {
       let bytes = 0;
       for (const m of messages) {
         const n = recordBytes(m);
-        if (chunk.length > 0 && bytes + n > this.o.maxRequestBytes) {
+        if (chunk.length > 0 && (bytes + n > this.o.maxRequestBytes || chunk.length >= this.o.maxRequestRecords)) {
           await this.bounded(tx.send({ topic, messages: chunk, acks: -1 }), `send to ${topic}`);
           chunk = [];
           bytes = 0;

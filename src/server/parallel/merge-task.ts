@@ -125,23 +125,26 @@ export class MergeTask {
         if (!set) this.ended.set(r.topic, (set = new Set()));
         set.add(task);
       }
-    } else if (rec.kind === "partial") {
-      if (!this.store.add(rec.task, rec.row, rec.provisional) && !this.lateWarned) {
+    } else if (rec.kind === "partials") {
+      for (const row of rec.rows) {
+        if (this.store.add(rec.task, row, rec.provisional) || this.lateWarned) continue;
         this.lateWarned = true;
         this.o.log?.("merge-late", {
           level: "warn",
           message:
-            `task ${rec.task} sent a ${rec.row.metric} partial for a window already merged and emitted (it was idle past the idle timeout, then spoke again); counted, not emitted again. (Warned once.)`,
-          window: [rec.row.window_start, rec.row.window_end],
+            `task ${rec.task} sent a ${row.metric} partial for a window already merged and emitted (it was idle past the idle timeout, then spoke again); counted, not emitted again. (Warned once.)`,
+          window: [row.window_start, row.window_end],
           merged: this.store.watermarks(),
           markers: Object.fromEntries(this.lastMarker),
         });
       }
     } else if (this.anomalies) {
-      const v = validate("transactions", rec.raw);
-      if (!v.ok) return;
-      if (this.anomalies.batch.full) rows.push(...this.anomalies.process(0).rows);
-      this.anomalies.add("transactions", v.event, v.t, `task-${rec.task}`, r.timestamp ?? r.readAt);
+      for (const raw of rec.raws) {
+        const v = validate("transactions", raw);
+        if (!v.ok) continue;
+        if (this.anomalies.batch.full) rows.push(...this.anomalies.process(0).rows);
+        this.anomalies.add("transactions", v.event, v.t, `task-${rec.task}`, r.timestamp ?? r.readAt);
+      }
     }
   }
 

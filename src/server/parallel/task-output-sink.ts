@@ -12,7 +12,7 @@ import type { OutputRow } from "../../core/pipeline/rows";
 import type { Checkpoint, Epoch, Sink } from "../io/types";
 import type { TransactionalProducer } from "../kafka/transactional-producer";
 import type { KafkaSink } from "../sinks/kafka-sink";
-import { markerMessages, partialMessage } from "./repartition";
+import { forwardMessages, markerMessages, partialMessages } from "./repartition";
 
 /** Options of {@link TaskOutputSink}. */
 export interface TaskOutputSinkOptions {
@@ -48,14 +48,15 @@ export class TaskOutputSink implements Sink {
     for (const row of epoch.rows) (this.o.placement(row.metric) === "merge" ? partials : out).push(row);
     const book = await this.o.inner.prepare({ ...epoch, rows: out });
     const p = this.o.producer;
-    if (partials.length) await p.send(this.o.partialsTopic, partials.map((row) => partialMessage(this.o.task, this.o.registry.messageKey(row), row, false)));
+    const keyed = (rows: OutputRow[]) => rows.map((row) => ({ key: this.o.registry.messageKey(row), row }));
+    if (partials.length) await p.send(this.o.partialsTopic, partialMessages(this.o.task, keyed(partials), this.o.partitions, false));
     const forwards = epoch.forwards ?? [];
-    if (forwards.length) await p.send(this.o.byCategoryTopic, forwards.map((f) => ({ key: f.key, value: f.value })));
+    if (forwards.length) await p.send(this.o.byCategoryTopic, forwardMessages(this.o.task, forwards.map((f) => ({ key: f.key, raw: f.value })), this.o.partitions));
     // An idle task is left out of the merged watermark (SPEC idle_timeout), so its open windows
     // go as provisional partials, replaced by the final ones if it speaks again in time.
     const watermarks = epoch.watermarks ?? {};
     const provisional = (epoch.idle?.rows ?? []).filter((row) => this.o.placement(row.metric) === "merge");
-    if (provisional.length) await p.send(this.o.partialsTopic, provisional.map((row) => partialMessage(this.o.task, this.o.registry.messageKey(row), row, true)));
+    if (provisional.length) await p.send(this.o.partialsTopic, partialMessages(this.o.task, keyed(provisional), this.o.partitions, true));
     // The marker goes last: a merge task that reads it has read every partial it covers.
     const idle = epoch.idle ? Object.keys(watermarks) : [];
     const markers = markerMessages({ task: this.o.task, watermarks, idle }, this.o.partitions);
