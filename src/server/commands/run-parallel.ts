@@ -106,8 +106,11 @@ export async function runParallel(cfg: RunConfig, term: RunTerminal): Promise<nu
   const t0 = Date.now();
   let stoppedBy: string | undefined;
   try {
-    ({ stoppedBy } = await superviseUntilSignal(await buildParallel(cfg, term, metrics), {
-      next: () => buildParallel(cfg, term, metrics),
+    let current = await buildParallel(cfg, term, metrics);
+    const gauges = () => current.gauges();
+    metrics.bindGauges({ watermarks: () => gauges().watermarks(), lag: () => gauges().lag(), stateBytes: () => gauges().stateBytes() });
+    ({ stoppedBy } = await superviseUntilSignal(current, {
+      next: async () => (current = await buildParallel(cfg, term, metrics)),
       maxRestarts: cfg.maxRestarts,
       log,
       graceful: "graceful: finishing each task's batch and checkpointing (again to force)",

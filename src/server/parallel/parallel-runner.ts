@@ -25,6 +25,7 @@ import type { ForwardRecord, SourceRecord } from "../io/types";
 import type { LogFn } from "../log";
 import { TransactionalProducer } from "../kafka/transactional-producer";
 import type { Runner, RunnerOptions } from "../runner/runner";
+import type { RunnerGauges } from "../runner/runner-metrics";
 import type { KafkaSink } from "../sinks/kafka-sink";
 import { GroupConsumer } from "./group-consumer";
 import type { TaskLayout } from "./layout";
@@ -82,6 +83,29 @@ export class ParallelRunner {
     let n = this.closedCommits;
     for (const u of this.units.values()) n += u.input.committed + u.merge.committed;
     return n;
+  }
+
+  /**
+   * The gauges of this runner's tasks (see RunnerGauges): per watermark group the lowest of its
+   * input tasks' watermarks, the lag of its input partitions, and its tasks' checkpointed
+   * state bytes added up.
+   */
+  gauges(): RunnerGauges {
+    const units = () => [...this.units.values()];
+    return {
+      watermarks: () => {
+        const out: Record<string, number> = {};
+        for (const u of units()) {
+          if (!u.input.started) continue;
+          for (const [g, w] of Object.entries(u.input.current.watermarks())) out[g] = Math.min(out[g] ?? Infinity, w);
+        }
+        return out;
+      },
+      // Input partitions only: a repartition partition's end grows while it is read, and its lag
+      // against the end at start would read 0.
+      lag: () => Object.assign({}, ...units().map((u) => u.sources[0].lag())) as Record<string, number>,
+      stateBytes: () => units().reduce((n, u) => n + u.input.stateBytes, 0),
+    };
   }
 
   /** Tasks this runner holds now. */
