@@ -117,7 +117,10 @@ export class MergeTask {
       const { task, watermarks, idle } = rec.marker;
       this.lastMarker.set(task, watermarks);
       if (r.topic === this.o.partialsTopic) {
-        for (const [group, wm] of Object.entries(watermarks)) this.store.watermark(task, group, wm, idle.includes(group));
+        // A task's pipeline reports every lane it has (main and orders always); the store knows
+        // the groups of the metrics that merge.
+        const known = this.store.watermarks();
+        for (const [group, wm] of Object.entries(watermarks)) if (group in known) this.store.watermark(task, group, wm, idle.includes(group));
       }
       const values = Object.values(watermarks);
       if (values.length > 0 && values.every((w) => w === Infinity)) {
