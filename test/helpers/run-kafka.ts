@@ -92,6 +92,21 @@ export function runChild(
 }
 
 /**
+ * Runs `eddy <args>` until it exits 0, SIGKILLing the first three runs between their first and
+ * third checkpoint (a random point in the middle of real work); resolves with the number of kills.
+ */
+export async function runWithKills(args: string[], kills = 3, attempts = 20): Promise<number> {
+  let killed = 0;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const kill = killed < kills ? { afterCheckpoints: 1 + Math.floor(Math.random() * 2), delayMs: Math.floor(Math.random() * 150) } : undefined;
+    const r = await runChild(args, kill);
+    if (r.signal === "SIGKILL") killed++;
+    if (r.code === 0) break;
+  }
+  return killed;
+}
+
+/**
  * Every final row a files-sink run wrote to `DIR/<metric>.jsonl`, sorted, as the JSON lines a
  * Kafka sink publishes (processed orders are left out: they go to their own topic).
  */

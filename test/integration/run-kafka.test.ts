@@ -11,7 +11,7 @@ import { jsonlLine } from "../../src/server/generator";
 import { testBrokers, testKafka } from "../helpers/kafka";
 import { expectExactlyOnce, readCommitted } from "../helpers/kafka-io";
 import { records } from "../helpers/pipeline";
-import { produce, resultFileRows, runChild, runTopics, topicFlags } from "../helpers/run-kafka";
+import { produce, resultFileRows, runWithKills, runTopics, topicFlags } from "../helpers/run-kafka";
 
 const dir = mkdtempSync(join(tmpdir(), "eddy-run-kafka-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,15 +65,7 @@ describe("eddy run with Kafka in and out", () => {
     const t = runTopics("run-crash");
     await produce(testBrokers(), t, many);
     const args = ["run", "--brokers", testBrokers().join(","), ...topicFlags(t), "--until-end", "--sink", "kafka", "--checkpoint-interval", "100ms", "--poll-records", "2000"];
-    let kills = 0;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      // Kill between the first and third checkpoint of each run: every run makes some progress.
-      const kill = kills < 3 ? { afterCheckpoints: 1 + Math.floor(Math.random() * 2), delayMs: Math.floor(Math.random() * 150) } : undefined;
-      const r = await runChild(args, kill);
-      if (r.signal === "SIGKILL") kills++;
-      if (r.code === 0) break;
-    }
-    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(await runWithKills(args)).toBeGreaterThanOrEqual(3);
     expectExactlyOnce(await resultRows(t.results), want, "result rows after kill -9");
   });
 });

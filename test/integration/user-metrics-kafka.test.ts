@@ -19,7 +19,7 @@ import { testBrokers, testKafka } from "../helpers/kafka";
 import { createTopic, expectExactlyOnce, readCommitted } from "../helpers/kafka-io";
 import { records } from "../helpers/pipeline";
 import { reviewLine, reviewRecords, type ReviewRecord } from "../helpers/reviews-fixture";
-import { produce, runChild, runTopics, topicFlags, type RunTopics } from "../helpers/run-kafka";
+import { produce, runWithKills, runTopics, topicFlags, type RunTopics } from "../helpers/run-kafka";
 
 const METRIC_NAMES = MetricRegistry.builtin().names;
 
@@ -146,15 +146,7 @@ describe("user-defined metrics with Kafka in and out", () => {
     await produce(testBrokers(), k, many);
     await produceReviews(topic, manyReviews);
     const args = ["run", "--brokers", testBrokers().join(","), ...topicFlags(k), "--until-end", "--sink", "kafka", "--checkpoint-interval", "100ms", "--poll-records", "2000", "--metrics-file", file];
-    let kills = 0;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      // Kill between the first and third checkpoint of each run: every run makes some progress.
-      const kill = kills < 3 ? { afterCheckpoints: 1 + Math.floor(Math.random() * 2), delayMs: Math.floor(Math.random() * 150) } : undefined;
-      const r = await runChild(args, kill);
-      if (r.signal === "SIGKILL") kills++;
-      if (r.code === 0) break;
-    }
-    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(await runWithKills(args)).toBeGreaterThanOrEqual(3);
     expectExactlyOnce(await values(k.results), want, "result rows after kill -9");
     expectExactlyOnce((await readCommitted(testKafka(), `${topic}.dlq`)).map((r) => r.value!), manyReviews.filter((r) => r.bad).map((r) => r.value), "reviews DLQ after kill -9");
   });

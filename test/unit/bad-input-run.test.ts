@@ -11,8 +11,9 @@ import { wasmKernels } from "../../src/core/pipeline/kernel-factory";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { instantiateCore } from "../../src/core/wasm";
 import { main } from "../../src/server/cli";
-import type { Checkpoint, CheckpointStore, Epoch, Sink, Source, SourceRecord } from "../../src/server/io/types";
+import type { Epoch, Sink, SourceRecord } from "../../src/server/io/types";
 import { Runner } from "../../src/server/runner/runner";
+import { MemoryStore, ScriptedSource } from "../helpers/scripted-io";
 import { RunnerMetrics } from "../../src/server/runner/runner-metrics";
 import { readParquet } from "../helpers/parquet-read";
 
@@ -22,41 +23,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WALL = Date.UTC(2026, 10, 30, 12);
 const MIN = 60_000;
 
-/** A live source handing out scripted polls; the wall clock moves to each poll's time. */
-class ScriptedSource implements Source {
-  readonly kind = "generator";
-  readonly bounded = false;
-  stop = () => {};
-  constructor(
-    private readonly script: Array<{ wall: number; records: SourceRecord[] }>,
-    private readonly clock: { now: number },
-  ) {}
-  async start(): Promise<void> {}
-  async poll(): Promise<SourceRecord[]> {
-    const next = this.script.shift();
-    if (!next) {
-      this.stop();
-      return [];
-    }
-    this.clock.now = next.wall;
-    return next.records;
-  }
-  positions() {
-    return {};
-  }
-  lag() {
-    return {};
-  }
-  async close(): Promise<void> {}
-}
-
-class MemoryStore implements CheckpointStore {
-  async load(): Promise<Checkpoint | undefined> {
-    return undefined;
-  }
-  async commit(): Promise<void> {}
-  async close(): Promise<void> {}
-}
 
 /** Keeps every epoch it is given. */
 class RecordingSink implements Sink {

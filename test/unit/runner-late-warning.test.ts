@@ -3,8 +3,9 @@ import { referenceKernels } from "../../src/core/pipeline/kernel-factory";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { EventSource } from "../../src/server/generator/source";
 import { humanDuration } from "../../src/server/human-duration";
-import type { Checkpoint, CheckpointStore, Source, SourceRecord } from "../../src/server/io/types";
+import type { SourceRecord } from "../../src/server/io/types";
 import { Runner } from "../../src/server/runner/runner";
+import { MemoryStore, ScriptedSource } from "../helpers/scripted-io";
 
 const H = 3_600_000;
 const BASE = Date.UTC(2026, 10, 30, 7, 39);
@@ -19,38 +20,6 @@ function polls(startMs: number, sizes: number[], lateFraction = 0): SourceRecord
   }));
 }
 
-/** A live (unbounded) source that hands out its polls, then stops the runner. */
-class ScriptedSource implements Source {
-  readonly kind = "generator";
-  readonly bounded = false;
-  stop = () => {};
-  constructor(private readonly script: SourceRecord[][]) {}
-  async start(): Promise<void> {}
-  async poll(): Promise<SourceRecord[]> {
-    const next = this.script.shift();
-    if (!next) this.stop();
-    return next ?? [];
-  }
-  positions() {
-    return {};
-  }
-  lag() {
-    return {};
-  }
-  async close(): Promise<void> {}
-}
-
-class MemoryStore implements CheckpointStore {
-  saved: Checkpoint | undefined;
-  readonly freshStart = "use a new --group (this checkpoint belongs to group 'demo')";
-  async load() {
-    return this.saved;
-  }
-  async commit(cp: Checkpoint) {
-    this.saved = cp;
-  }
-  async close() {}
-}
 
 /** Runs the polls through a runner on `store`; returns its log lines. */
 async function run(store: MemoryStore, script: SourceRecord[][], maxFutureSkewMs?: number): Promise<Array<{ event: string; fields: Record<string, unknown> }>> {

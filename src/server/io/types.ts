@@ -44,6 +44,12 @@ export function positionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
 
+/** The topic and partition of a {@link positionKey} (a topic name may itself hold colons). */
+export function splitPositionKey(key: string): { topic: string; partition: number } {
+  const at = key.lastIndexOf(":");
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
+}
+
 /** A stream of input records: Kafka topics, a JSONL file or the in-process generator. */
 export interface Source {
   readonly kind: "kafka" | "file" | "generator";

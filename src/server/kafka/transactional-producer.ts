@@ -10,7 +10,7 @@
  * (re-initialising the id aborts the dangling transaction on the broker).
  */
 import type { Kafka, Message, Producer, Transaction } from "kafkajs";
-import { positionKey, type Positions } from "../io/types";
+import { positionKey, type Positions, splitPositionKey } from "../io/types";
 import { errorMessage, within } from "./client";
 import { LinearPartitioner } from "./partitioner";
 
@@ -56,10 +56,8 @@ function recordBytes(m: Message): number {
 export function offsetsOf(positions: Positions, metadata?: string): Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string }> }> {
   const byTopic = new Map<string, Array<{ partition: number; offset: string; metadata?: string }>>();
   for (const [key, offset] of Object.entries(positions)) {
-    const at = key.lastIndexOf(":");
-    const topic = key.slice(0, at);
-    const partition = Number(key.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(partition) || positionKey(topic, partition) !== key) {
+    const { topic, partition } = splitPositionKey(key);
+    if (!topic || !Number.isInteger(partition) || positionKey(topic, partition) !== key) {
       throw new Error(`position key '${key}' is not a Kafka topic:partition`);
     }
     let list = byTopic.get(topic);

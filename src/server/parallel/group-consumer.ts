@@ -9,8 +9,9 @@
  * offsets, which lag behind a task that kept its partitions; those are sought back to where the
  * task's queue expects to continue, and the queue drops anything re-delivered.
  */
-import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { positionKey, type SourceRecord } from "../io/types";
+import type { Consumer, Kafka } from "kafkajs";
+import { positionKey, splitPositionKey } from "../io/types";
+import { toRecord } from "../sources/kafka-source";
 import { errorMessage, within } from "../kafka/client";
 import { coPartitionAssignor } from "./assignor";
 import type { ConsumerControl, TaskSource } from "./task-source";
@@ -28,15 +29,6 @@ export interface GroupConsumerOptions {
   held(): number[];
   sessionTimeoutMs?: number;
   log?: (level: "info" | "warn", message: string) => void;
-}
-
-function toRecord(topic: string, partition: number, m: KafkaMessage, readAt: number): SourceRecord {
-  return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, keyBytes: m.key ?? undefined, value: m.value ?? null, readAt, timestamp: Number(m.timestamp) };
-}
-
-function splitKey(key: string): { topic: string; partition: number } {
-  const at = key.lastIndexOf(":");
-  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
 }
 
 /** See the module comment. */
@@ -113,7 +105,7 @@ export class GroupConsumer implements ConsumerControl {
 
   seek(key: string, offset: number): void {
     if (!this.assigned.has(key)) return;
-    const { topic, partition } = splitKey(key);
+    const { topic, partition } = splitPositionKey(key);
     try {
       this.consumer?.seek({ topic, partition, offset: String(offset) });
     } catch (err) {
@@ -123,7 +115,7 @@ export class GroupConsumer implements ConsumerControl {
 
   pause(key: string, paused: boolean): void {
     if (!this.assigned.has(key)) return;
-    const { topic, partition } = splitKey(key);
+    const { topic, partition } = splitPositionKey(key);
     if (paused) this.consumer?.pause([{ topic, partitions: [partition] }]);
     else this.consumer?.resume([{ topic, partitions: [partition] }]);
   }

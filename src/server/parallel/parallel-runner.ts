@@ -22,6 +22,7 @@ import type { Pipeline } from "../../core/pipeline/pipeline";
 import { CheckpointScan } from "../checkpoint/checkpoint-scan";
 import { CHECKPOINT_TOPIC, ENDED_OFFSET_METADATA, KafkaCheckpointStore } from "../checkpoint/kafka-checkpoint-store";
 import type { ForwardRecord, SourceRecord } from "../io/types";
+import { splitPositionKey } from "../io/types";
 import type { LogFn } from "../log";
 import { TransactionalProducer } from "../kafka/transactional-producer";
 import type { Runner, RunnerOptions } from "../runner/runner";
@@ -142,7 +143,7 @@ export class ParallelRunner {
   }
 
   private sourceOf(key: string): TaskSource | undefined {
-    const p = Number(key.slice(key.lastIndexOf(":") + 1));
+    const p = splitPositionKey(key).partition;
     const unit = this.units.get(p);
     if (!unit) return undefined;
     return unit.sources.find((s) => s.keys.includes(key));

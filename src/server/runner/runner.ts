@@ -13,6 +13,7 @@ import type { OutputRow } from "../../core/pipeline/rows";
 import type { LogFn } from "../log";
 import { MALFORMED_TOPIC } from "../sources/file-source";
 import type { Checkpoint, CheckpointStore, Epoch, ForwardRecord, SideRecord, Sink, Source, SourceRecord } from "../io/types";
+import { splitPositionKey } from "../io/types";
 import { CheckpointRestoreError, CheckpointSettingsError, settingsMismatchMessage } from "./restore-errors";
 import { humanDuration } from "../human-duration";
 import { EpochCommitter } from "./epoch-commit";
@@ -369,7 +370,7 @@ export class Runner {
     const wms: Record<string, number> = this.pipeline.watermarks();
     for (const [key, behind] of Object.entries(this.o.source.lag())) {
       if (behind <= 0) continue;
-      const input = this.o.topics[key.slice(0, key.lastIndexOf(":"))];
+      const input = this.o.topics[splitPositionKey(key).topic];
       const group = input ? this.pipeline.input(input)?.group : undefined;
       if (group !== undefined && wms[group] === -Infinity) delete wms[group];
     }

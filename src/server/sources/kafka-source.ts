@@ -22,7 +22,7 @@
  * id fences the older runner's producer anyway, so its next commit fails.
  */
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { positionKey, type Positions, type Source, type SourceRecord } from "../io/types";
+import { positionKey, type Positions, type Source, type SourceRecord, splitPositionKey } from "../io/types";
 import { errorMessage, within, type KafkaLog } from "../kafka/client";
 import { isCoordinatorLoss } from "../kafka/coordinator-loss";
 import { waitForBroker } from "../kafka/reachable";
@@ -76,7 +76,8 @@ export async function offsetsWithRetry(admin: ReturnType<Kafka["admin"]>, topic:
 /** Longest wait at start for every partition with a backlog to deliver its first batch. */
 const PRIME_TIMEOUT_MS = 5000;
 
-function toRecord(topic: string, partition: number, m: KafkaMessage, readAt: number): SourceRecord {
+/** A fetched Kafka message as the runner's {@link SourceRecord}. */
+export function toRecord(topic: string, partition: number, m: KafkaMessage, readAt: number): SourceRecord {
   return { topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null, keyBytes: m.key ?? undefined, value: m.value ?? null, readAt, timestamp: Number(m.timestamp) };
 }
 
@@ -262,8 +263,8 @@ export class KafkaSource implements Source {
   }
 
   private pausePartition(key: string, pause: boolean): void {
-    const at = key.lastIndexOf(":");
-    const tp = [{ topic: key.slice(0, at), partitions: [Number(key.slice(at + 1))] }];
+    const { topic, partition } = splitPositionKey(key);
+    const tp = [{ topic, partitions: [partition] }];
     if (pause) {
       this.pausedParts.add(key);
       this.consumer?.pause(tp);

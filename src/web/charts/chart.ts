@@ -5,6 +5,7 @@
  * which the panel's tooltip uses (the figure is replaced at every update, so the tooltip lives
  * outside it and follows the pointer across redraws).
  */
+import type * as Plot from "@observablehq/plot";
 import type { ChartData } from "../shared/chart-data";
 import type { TimeBase } from "../ui/time-base";
 
@@ -119,6 +120,25 @@ export function svgOf(figure: Element): SVGSVGElement | null {
   const all = figure.querySelectorAll("svg");
   // The legend's swatches are SVGs too: the plot is the last one.
   return (all[all.length - 1] as SVGSVGElement | undefined) ?? null;
+}
+
+/**
+ * A hit test over the points of a rendered figure in its own x and y scales: the index of the
+ * point nearest to (px, py) within `radius` px with its screen position, or null (also when the
+ * figure has no plot).
+ */
+export function pointHitter(fig: (SVGSVGElement | HTMLElement) & Plot.Plot, n: number, x: (i: number) => unknown, y: (i: number) => unknown, radius: number) {
+  const svg = svgOf(fig);
+  const sx = fig.scale("x")!;
+  const sy = fig.scale("y")!;
+  const at = (i: number): [number, number] => [sx.apply(x(i)) as number, sy.apply(y(i)) as number];
+  return (px: number, py: number): { i: number; x: number; y: number } | null => {
+    if (!svg) return null;
+    const i = nearest(n, px, py, at, radius);
+    if (i < 0) return null;
+    const [sxi, syi] = at(i);
+    return { i, x: sxi, y: syi };
+  };
 }
 
 /** Index of the point nearest to (px, py) within `radius` px, or -1. */

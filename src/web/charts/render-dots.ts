@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { categoryColor } from "./colors";
-import { formatValue, nearest, type Renderer, svgOf, timeAxis } from "./chart";
+import { formatValue, pointHitter, type Renderer, timeAxis } from "./chart";
 
 /** |z| above which a purchase is an anomaly (SPEC). */
 const THRESHOLD = 3;
@@ -38,19 +38,17 @@ export const renderDots: Renderer = (c, d, ctx) => {
       Plot.dot({ length: n }, { x: a.x, y: a.y, r: a.amount, fill: cat, fillOpacity: 0.8, stroke: "white", strokeWidth: 0.5, clip: true }),
     ],
   });
-  const svg = svgOf(fig);
-  const sx = fig.scale("x")!;
-  const sy = fig.scale("y")!;
+  const find = pointHitter(fig, n, (j) => a.x[j], (j) => a.y[j], 20);
   return {
     figure: fig,
     hit(px, py) {
-      if (!svg) return null;
-      const i = nearest(n, px, py, (j) => [sx.apply(a.x[j]) as number, sy.apply(a.y[j]) as number], 20);
-      if (i < 0) return null;
+      const h = find(px, py);
+      if (!h) return null;
+      const i = h.i;
       const category = a.keys[a.k[i]];
       return {
-        x: sx.apply(a.x[i]) as number,
-        y: sy.apply(a.y[i]) as number,
+        x: h.x,
+        y: h.y,
         title: `transaction ${a.ids[i] || "–"}`,
         color: categoryColor(category),
         rows: [

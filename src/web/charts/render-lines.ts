@@ -7,7 +7,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { categoryColor, SERIES_COLORS } from "./colors";
-import { formatValue, nearest, openNote, type Renderer, svgOf, tickFormat, timeAxis, windowLabel } from "./chart";
+import { formatValue, openNote, pointHitter, type Renderer, tickFormat, timeAxis, windowLabel } from "./chart";
 
 interface Pt {
   x: number;
@@ -62,16 +62,13 @@ export const renderLines: Renderer = (c, d, ctx) => {
       Plot.dot(open, { x: "x", y: "y", stroke: "key", fill: "white", r: 3, strokeOpacity: 0.8, clip: true }),
     ],
   });
-  const svg = svgOf(fig);
-  const sx = fig.scale("x")!;
-  const sy = fig.scale("y")!;
+  const find = pointHitter(fig, pts.length, (j) => pts[j].x, (j) => pts[j].y, 28);
   return {
     figure: fig,
     hit(px, py) {
-      if (!svg) return null;
-      const i = nearest(pts.length, px, py, (j) => [sx.apply(pts[j].x) as number, sy.apply(pts[j].y) as number], 28);
-      if (i < 0) return null;
-      const p = pts[i];
+      const h = find(px, py);
+      if (!h) return null;
+      const p = pts[h.i];
       const rows: [string, string][] = [
         [c.window ?? "window", windowLabel(ctx.time, p.x0, p.x1)],
         [c.y.label, formatValue(p.y, c.y.format)],
@@ -79,8 +76,8 @@ export const renderLines: Renderer = (c, d, ctx) => {
       const terms = c.ratio?.terms[p.key];
       if (terms && Number.isFinite(p.den)) rows.push([terms[0], `${formatValue(p.num, "count")} of ${formatValue(p.den, "count")} ${terms[1]}`]);
       return {
-        x: sx.apply(p.x) as number,
-        y: sy.apply(p.y) as number,
+        x: h.x,
+        y: h.y,
         title: p.key,
         color: colorOf(p.key),
         rows,
